@@ -1,0 +1,69 @@
+#include "core/scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace deportsim {
+
+double DatedSeries::at(Date d) const {
+    double value = before;
+    for (std::size_t i = 0; i < dates.size() && dates[i] <= d; ++i) {
+        value = values[i];
+    }
+    return value;
+}
+
+bool FlightProgramme::serves(int country) const {
+    return any_destination ||
+           std::find(destinations.begin(), destinations.end(), country) != destinations.end();
+}
+
+bool Agreement::eligible(const Group& g) const {
+    const auto contains = [](const std::vector<int>& v, int x) {
+        return std::find(v.begin(), v.end(), x) != v.end();
+    };
+    if (!contains(profiles, g.profile)) {
+        return false;
+    }
+    if (any_nationality) {
+        return !contains(excluded_nationalities, g.nationality);
+    }
+    return contains(nationalities, g.nationality);
+}
+
+int Scenario::steps() const {
+    return static_cast<int>(std::ceil((end.days - start.days) / dt_days - 1e-9));
+}
+
+Date Scenario::date_of_step(int step) const {
+    return Date{start.days + static_cast<int>(std::floor(step * dt_days + 1e-9))};
+}
+
+int Scenario::country_index(const std::string& code) const {
+    for (std::size_t i = 0; i < countries.size(); ++i) {
+        if (countries[i].code == code) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+int Scenario::group_index(const std::string& id) const {
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        if (groups[i].id == id) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+int Scenario::detention_facility(int country) const {
+    for (std::size_t i = 0; i < facilities.size(); ++i) {
+        if (facilities[i].country == country && facilities[i].kind == FacilityKind::detention) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+} // namespace deportsim
