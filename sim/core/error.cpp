@@ -23,7 +23,8 @@ std::string format_located(const SourceLocation& where, const std::string& messa
     return out;
 }
 
-InputError::InputError(const std::string& message) : Error("error: " + message), message_(message) {}
+InputError::InputError(const std::string& message)
+    : Error("error: " + message), message_(message) {}
 
 InputError::InputError(const SourceLocation& where, const std::string& message)
     : Error(format_located(where, message)), where_(where), message_(message) {}

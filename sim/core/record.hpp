@@ -33,20 +33,20 @@ struct RunInfo {
 // initial state; at step k the stocks are the state at the end of step k and the flows are
 // what happened during it. Time in days is step * dt_days.
 struct StepOutputs {
-    CellArray stocks;                         // (country * status, group), persons
-    std::array<CellArray, flow_count> flows;  // each (country, group), persons in the step
-    CellArray removals_by_destination;        // (sender country, destination country), persons
+    CellArray stocks;                        // (country * status, group), persons
+    std::array<CellArray, flow_count> flows; // each (country, group), persons in the step
+    CellArray removals_by_destination;       // (sender country, destination country), persons
 
     // Per flight programme.
-    Eigen::ArrayXd programme_flights;    // flights flown in the step
-    Eigen::ArrayXd programme_passengers; // persons carried in the step
-    Eigen::ArrayXd programme_cost;       // money spent in the step
+    Eigen::ArrayXd programme_flights;     // flights flown in the step
+    Eigen::ArrayXd programme_passengers;  // persons carried in the step
+    Eigen::ArrayXd programme_cost;        // money spent in the step
     Eigen::ArrayXd programme_budget_left; // after the step; +inf for unfunded-limit programmes
 
     // Per agreement.
-    Eigen::ArrayXd agreement_transfers; // persons received in the step
-    Eigen::ArrayXd agreement_held;      // persons held under it at the end of the step
-    Eigen::ArrayXd agreement_fees;      // fees paid by the sender in the step
+    Eigen::ArrayXd agreement_transfers;  // persons received in the step
+    Eigen::ArrayXd agreement_held;       // persons held under it at the end of the step
+    Eigen::ArrayXd agreement_fees;       // fees paid by the sender in the step
     Eigen::ArrayXd agreement_quota_used; // persons received since the start (for total quotas)
 
     // Per facility.

@@ -103,10 +103,10 @@ struct Agreement {
     int sender = -1;
     int receiver = -1;
     bool any_nationality = false;
-    std::vector<int> nationalities;        // eligible, when !any_nationality
+    std::vector<int> nationalities;          // eligible, when !any_nationality
     std::vector<int> excluded_nationalities; // `any except [...]`
-    std::vector<int> profiles;             // eligible profile indices
-    std::vector<int> preferred_profiles;   // sent here even when their own country accepts
+    std::vector<int> profiles;               // eligible profile indices
+    std::vector<int> preferred_profiles;     // sent here even when their own country accepts
     Disposition disposition = Disposition::imprison;
     int facility = -1; // prison or shelter the receiver uses; -1 for release
     Date start;
@@ -156,18 +156,18 @@ struct Scenario {
     std::vector<Facility> facilities;
     std::vector<Route> routes;
     std::vector<DepartureStream> departures;
-    std::vector<Enforcement> enforcement;   // one per country (defaults where not given)
-    std::vector<ReturnAcceptance> returns;  // one per country
+    std::vector<Enforcement> enforcement;  // one per country (defaults where not given)
+    std::vector<ReturnAcceptance> returns; // one per country
     std::vector<FlightProgramme> programmes;
     std::vector<Agreement> agreements;
     Remigration remigration;
     Deterrence deterrence;
     std::vector<InitialStock> initial;
 
-    int steps() const; // number of steps from start to end
-    Date date_of_step(int step) const; // the date at the start of step `step`
+    int steps() const;                                // number of steps from start to end
+    Date date_of_step(int step) const;                // the date at the start of step `step`
     int country_index(const std::string& code) const; // -1 when absent
-    int group_index(const std::string& id) const;      // -1 when absent
+    int group_index(const std::string& id) const;     // -1 when absent
     // Index of the detention facility of a country, -1 when it has none.
     int detention_facility(int country) const;
 };

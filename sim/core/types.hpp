@@ -64,12 +64,12 @@ enum class Flow : int {
 };
 inline constexpr int flow_count = 17;
 inline constexpr std::array<std::string_view, flow_count> flow_names = {
-    "departures",         "remigrations",    "deaths",
-    "interdictions",      "apprehensions",   "arrests",
-    "detention_intake",   "overflow_releases", "max_detention_releases",
-    "removals",           "returns_received", "transfers_received",
-    "onward_returns",     "prison_releases", "settlements",
-    "absconded",          "arrivals"};
+    "departures",       "remigrations",      "deaths",
+    "interdictions",    "apprehensions",     "arrests",
+    "detention_intake", "overflow_releases", "max_detention_releases",
+    "removals",         "returns_received",  "transfers_received",
+    "onward_returns",   "prison_releases",   "settlements",
+    "absconded",        "arrivals"};
 
 // Looks a name up in one of the arrays above; nullopt when absent.
 template <class Enum, std::size_t N>

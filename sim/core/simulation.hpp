@@ -1,0 +1,158 @@
+// The simulation: owns the mutable state of one run and advances it step by step.
+//
+// A Simulation copies the Scenario it is given and never changes it. Every step runs the ten
+// phases of docs/model.md in order:
+//   1 policy  2 departures  3 movement  4 enforcement  5 detention intake  6 processing
+//   7 removal allocation  8 receiver dispositions  9 outflows  10 accounting and recording
+// The same code serves the `expected` and `stochastic` modes: every random transition goes
+// through Transitions, which returns the expected value in one mode and a draw in the other.
+#pragma once
+
+#include "core/random.hpp"
+#include "core/record.hpp"
+#include "core/scenario.hpp"
+#include "core/types.hpp"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace deportsim {
+
+// Random transitions in one place: expected values (expected mode) or exact draws from
+// counter-based streams keyed by (seed, step, cell, purpose) (stochastic mode).
+class Transitions {
+public:
+    Transitions(Mode mode, std::uint64_t seed) : mode_(mode), seed_(seed) {}
+    void set_step(int step) { step_ = static_cast<std::uint32_t>(step); }
+    bool stochastic() const { return mode_ != Mode::expected; }
+
+    // How many of n leave with probability p.
+    double binomial(double n, double p, Purpose purpose, std::uint32_t cell) const;
+    // Arrivals with the given mean.
+    double poisson(double mean, Purpose purpose, std::uint32_t cell) const;
+    // Splits n over categories with probabilities p (sum <= 1; the rest stays).
+    void multinomial(double n, std::span<const double> p, std::span<double> out, Purpose purpose,
+                     std::uint32_t cell) const;
+    // Takes `draws` persons without replacement from cells holding `counts`: proportional in
+    // expected mode, multivariate hypergeometric in stochastic mode. draws <= sum(counts).
+    void choose(std::span<const double> counts, double draws, std::span<double> out,
+                Purpose purpose, std::uint32_t cell) const;
+    // A capacity as the mode sees it: whole persons in stochastic mode.
+    double whole(double capacity) const;
+
+private:
+    Mode mode_;
+    std::uint64_t seed_;
+    std::uint32_t step_ = 0;
+};
+
+class Simulation {
+public:
+    // info: mode, seed and the scenario's digest (written to outputs by observers).
+    Simulation(Scenario scenario, RunInfo info);
+
+    void add_observer(Observer& observer) { observers_.push_back(&observer); }
+    // Check conservation, signs and every capacity after each step; throws InternalError.
+    void set_check_invariants(bool on) { check_invariants_ = on; }
+
+    void initialize(); // builds the initial state and records it as step 0
+    void step();       // advances one step through the ten phases and records it
+    void finalize();   // tells observers the run is complete
+    void run();        // initialize(), step() until the end, finalize()
+
+    int steps_done() const { return step_; }
+    int steps_total() const { return steps_total_; }
+    const Scenario& scenario() const { return scenario_; }
+    const StepOutputs& outputs() const { return out_; }
+    double total_persons() const;  // over every cell of the current state
+    double expected_total() const; // initial total + departures so far
+    void check_invariants() const; // throws InternalError naming what failed
+
+private:
+    // The ten phases.
+    void apply_policy(Date today);
+    void depart(Date today);
+    void move();
+    void enforce();
+    void admit_to_detention();
+    void process_detainees();
+    void allocate_removals(Date today);
+    void dispose(int sender, int group, int channel, double persons, Date today);
+    void release_from_facilities();
+    void account();
+
+    // Helpers.
+    void place_on_routes(int node, int dslot, int group, double persons);
+    void arrive(int country, int group, double persons);
+    void enqueue_for_detention(int country, int group, double persons);
+    double detained(int country) const;
+    double scheduled_flights(int programme, int step) const;
+    bool window_open(Date today, Date start, Date end) const {
+        return start <= today && today < end;
+    }
+    double& detention_cell(int country, int age, int stage, int group);
+    double detention_cell(int country, int age, int stage, int group) const;
+    void assemble_stocks();
+
+    Scenario scenario_;
+    RunInfo info_;
+    Mode mode_;
+    std::uint64_t seed_;
+    Transitions transitions_;
+    std::vector<Observer*> observers_;
+    bool check_invariants_ = false;
+
+    int step_ = 0;
+    int steps_total_ = 0;
+    int countries_ = 0;
+    int groups_ = 0;
+
+    // Travellers. destinations_: distinct destination countries; a slot indexes them.
+    std::vector<int> destinations_;
+    std::vector<int> destination_slot_;     // by country, -1 when not a destination
+    std::vector<int> group_destination_;    // by group: slot of its departure destination, -1
+    std::vector<int> group_origin_;         // by group: origin of its departure stream, -1
+    std::vector<int> route_steps_;          // by route: steps a traversal takes
+    std::vector<std::size_t> route_offset_; // by route: start of its block in on_route_
+    std::vector<double> on_route_;          // [route][steps remaining - 1][slot][group]
+    // Admissible routes from a node towards a destination slot, with choice probabilities.
+    std::vector<std::vector<int>> choice_routes_;     // [node * slots + slot]
+    std::vector<std::vector<double>> choice_weights_; // same shape, probabilities
+    CellArray at_node_;  // (node * slots + slot, group): travellers choosing their next route
+    CellArray arriving_; // (country, group): reached their destination this step
+
+    CellArray at_large_;   // (country, group)
+    CellArray returned_;   // (country, group)
+    CellArray settled_;    // (country, group)
+    CellArray dead_;       // (country, group)
+    CellArray candidates_; // (country, group): stopped this step, waiting for a bed
+
+    // Detention: per country, a ring over age (steps held) of [stage][group]; stage
+    // processing_stages is "removable".
+    std::vector<int> detention_ages_;   // release age A (steps) by country
+    std::vector<int> detention_stages_; // k by country
+    std::vector<int> detention_base_;   // ring base by country
+    std::vector<std::vector<double>> detention_;
+
+    CellArray held_; // (agreement, group): persons held in a facility under each agreement
+
+    // Money, quotas, caps.
+    std::vector<double> programme_spent_;
+    std::vector<double> programme_seats_left_;
+    std::vector<double> programme_flights_left_;
+    std::vector<double> agreement_month_used_;
+    std::vector<int> agreement_month_;
+    std::vector<double> returns_month_used_; // by nationality country
+    std::vector<int> returns_month_;
+    double departures_total_ = 0;
+    double initial_total_ = 0;
+
+    // Deterrence signal: removals and arrivals over a trailing window of steps.
+    std::vector<double> window_removals_;
+    std::vector<double> window_arrivals_;
+
+    StepOutputs out_;
+};
+
+} // namespace deportsim
