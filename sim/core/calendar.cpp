@@ -57,7 +57,7 @@ std::optional<Date> parse_iso_date(std::string_view text) {
 std::string format_iso_date(Date d) {
     int y = 0, m = 0, day = 0;
     ymd_from_date(d, y, m, day);
-    char buffer[16];
+    char buffer[48];
     std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", y, m, day);
     return buffer;
 }

@@ -1,26 +1,28 @@
 #include "core/error.hpp"
 
+#include <sstream>
+
 namespace deportsim {
 
 std::string format_located(const SourceLocation& where, const std::string& message) {
-    std::string out;
+    std::ostringstream out;
     if (!where.file.empty()) {
-        out += where.file;
+        out << where.file;
         if (where.line > 0) {
-            out += ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+            out << ':' << where.line << ':' << where.column;
         }
-        out += ": ";
+        out << ": ";
     }
-    out += "error: " + message;
+    out << "error: " << message;
     if (where.line > 0 && !where.line_text.empty()) {
-        out += "\n  " + where.line_text + "\n  ";
+        out << "\n  " << where.line_text << "\n  ";
         for (int i = 1; i < where.column; ++i) {
             const auto at = static_cast<std::size_t>(i - 1);
-            out += at < where.line_text.size() && where.line_text[at] == '\t' ? '\t' : ' ';
+            out << (at < where.line_text.size() && where.line_text[at] == '\t' ? '\t' : ' ');
         }
-        out += "^";
+        out << '^';
     }
-    return out;
+    return out.str();
 }
 
 InputError::InputError(const std::string& message)
