@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,7 @@ struct Enforcement {
     double processing_mean_days = 30;           // mean dwell from intake to removable
     int processing_stages = 1;                  // 1 = exponential, k > 1 = Erlang-k
     double max_detention_days = 180;            // released when detained this long
+    std::vector<char> max_detention_exempt;     // by profile: never released for time held
 };
 
 // Whether a country takes back its own nationals, from any sender.
@@ -98,6 +100,14 @@ struct FlightProgramme {
     bool serves(int country) const;
 };
 
+// What becomes of people sheltered under an agreement (rates per day, competing risks).
+struct ShelterOutcomes {
+    double onward_return_per_day = 0; // ready for onward repatriation on the receiver's flights
+    double asylum_per_day = 0;        // granted asylum or status: settled in the receiver
+    double permit_per_day = 0;        // released with a permit: at large in the receiver
+    double abscond_per_day = 0;       // leave irregularly: at large in the receiver
+};
+
 struct Agreement {
     std::string id;
     int sender = -1;
@@ -116,11 +126,13 @@ struct Agreement {
     double fee_per_person_day = 0; // paid by the sender for each person held under it
     int priority = 0;              // lower number = tried first
     double release_per_day = 0;    // outflow from the facility: sentence ends, repatriated home
+    ShelterOutcomes shelter;       // disposition shelter only
     bool eligible(const Group& g) const;
 };
 
 struct Remigration {
     std::vector<double> per_day; // by profile: rate at which `returned` people leave again
+    double min_delay_days = 0;   // nobody leaves again sooner than this after their return
 };
 
 struct Deterrence {
@@ -136,6 +148,17 @@ struct InitialStock {
     Status status = Status::at_large;
     int group = -1;
     double persons = 0;
+};
+
+struct Scenario;
+
+// A dated change of parameters (a policy event): from `date` on, the run uses `parameters`,
+// the whole scenario with every event up to that date applied. Events change values only,
+// never the structure (countries, groups, facilities, routes and their lengths, ...).
+struct PolicyChange {
+    Date date;
+    std::string description;
+    std::shared_ptr<const Scenario> parameters;
 };
 
 struct Scenario {
@@ -163,6 +186,7 @@ struct Scenario {
     Remigration remigration;
     Deterrence deterrence;
     std::vector<InitialStock> initial;
+    std::vector<PolicyChange> timeline; // in date order
 
     int steps() const;                                // number of steps from start to end
     Date date_of_step(int step) const;                // the date at the start of step `step`

@@ -235,6 +235,17 @@ void Simulation::initialize() {
     }
 
     held_ = CellArray::Zero(static_cast<Eigen::Index>(s.agreements.size()), groups_);
+    onward_waiting_ = held_;
+    returned_recent_.assign(
+        static_cast<std::size_t>(std::max(0L, std::lround(s.remigration.min_delay_days / dt))),
+        CellArray::Zero(countries_, groups_));
+    programme_order_.resize(s.programmes.size());
+    std::iota(programme_order_.begin(), programme_order_.end(), 0);
+    std::stable_sort(programme_order_.begin(), programme_order_.end(), [&](int a, int b) {
+        return !s.programmes[a].any_destination && s.programmes[b].any_destination;
+    });
+    now_ = &scenario_;
+    next_change_ = 0;
     programme_spent_.assign(s.programmes.size(), 0.0);
     programme_seats_left_.assign(s.programmes.size(), 0.0);
     programme_flights_left_.assign(s.programmes.size(), 0.0);
@@ -310,15 +321,17 @@ void Simulation::step() {
     const Date today = scenario_.date_of_step(step_ - 1);
     out_.clear_flows();
 
-    apply_policy(today);       // 1
-    depart(today);             // 2 departures and re-migration, times the deterrence factor
-    move();                    // 3 movement along routes; deaths on traversal
-    enforce();                 // 4 interdiction, border apprehension, interior arrests
-    admit_to_detention();      // 5 intake within beds, by priority; overflow released
-    process_detainees();       // 6 pending -> removable; release after maximum detention
-    allocate_removals(today);  // 7 + 8 removal allocation and receiver dispositions
-    release_from_facilities(); // 9 outflows from prisons and shelters
-    account();                 // 10 stocks, capacity use, money
+    apply_policy(today);            // 1
+    depart(today);                  // 2 departures and re-migration, times the deterrence factor
+    move();                         // 3 movement along routes; deaths on traversal
+    enforce();                      // 4 interdiction, border apprehension, interior arrests
+    admit_to_detention();           // 5 intake within beds, by priority; overflow released
+    process_detainees();            // 6 pending -> removable; release after maximum detention
+    allocate_removals(today);       // 7 + 8 removal allocation and receiver dispositions
+    return_sheltered_onward(today); // 8 onward repatriation from shelters
+    fly();                          // 7-8 flights flown for the seats taken, and their cost
+    release_from_facilities();      // 9 outflows from prisons and shelters
+    account();                      // 10 stocks, capacity use, money
 
     if (check_invariants_) {
         check_invariants();
@@ -342,9 +355,15 @@ void Simulation::run() {
     finalize();
 }
 
-// Phase 1. Windows of agreements and programmes are read from the date where they are used;
-// dated parameter changes (policy events) are applied here.
+// Phase 1. Dated parameter changes (policy events) take effect: from its date on, the run reads
+// every parameter from the event's snapshot of the scenario. Windows of agreements and
+// programmes are read from the date where they are used.
 void Simulation::apply_policy(Date today) {
+    const auto& timeline = scenario_.timeline;
+    while (next_change_ < timeline.size() && timeline[next_change_].date <= today) {
+        now_ = timeline[next_change_].parameters.get();
+        ++next_change_;
+    }
     const int month = month_index(today);
     for (std::size_t a = 0; a < agreement_month_.size(); ++a) {
         if (agreement_month_[a] != month) {
@@ -362,7 +381,7 @@ void Simulation::apply_policy(Date today) {
 
 // Phase 2.
 void Simulation::depart(Date today) {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     const double dt = s.dt_days;
 
     double factor = 1.0;
@@ -400,6 +419,14 @@ void Simulation::depart(Date today) {
                          static_cast<Eigen::Index>(destinations_.size()) +
                      destination_slot_[d.destination],
                  d.group) += persons;
+    }
+
+    // People returned min_delay steps ago may leave again from now on.
+    if (!returned_recent_.empty()) {
+        CellArray& maturing =
+            returned_recent_[static_cast<std::size_t>(step_) % returned_recent_.size()];
+        returned_ += maturing;
+        maturing.setZero();
     }
 
     // Re-migration of returned people: they leave again from their group's departure origin
@@ -465,7 +492,7 @@ void Simulation::place_on_routes(int node, int dslot, int group, double persons)
 // Phase 3. Everyone on a route advances one step; those who reach the end of a route survive it
 // or die; survivors at their destination arrive, the others choose their next route.
 void Simulation::move() {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     const int slots = static_cast<int>(destinations_.size());
     auto& deaths = out_.flows[static_cast<int>(Flow::deaths)];
     arriving_.setZero();
@@ -526,7 +553,7 @@ void Simulation::enqueue_for_detention(int country, int group, double persons) {
 
 // Phase 4.
 void Simulation::enforce() {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     const double dt = s.dt_days;
     const int slots = static_cast<int>(destinations_.size());
     auto& interdictions = out_.flows[static_cast<int>(Flow::interdictions)];
@@ -611,7 +638,7 @@ double Simulation::detained(int country) const {
 // Phase 5. Admission within free beds, higher priority first; within a priority class the beds
 // are shared without replacement. Whoever finds no bed is released at large.
 void Simulation::admit_to_detention() {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     auto& intake = out_.flows[static_cast<int>(Flow::detention_intake)];
     auto& overflow = out_.flows[static_cast<int>(Flow::overflow_releases)];
     std::vector<double> counts(groups_), admitted(groups_);
@@ -677,7 +704,7 @@ void Simulation::admit_to_detention() {
 // Phase 6. Release whoever has been held the maximum period; the others progress through the
 // processing stages (one stage per step at most: Euler step of an Erlang-k dwell).
 void Simulation::process_detainees() {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     const double dt = s.dt_days;
     auto& released = out_.flows[static_cast<int>(Flow::max_detention_releases)];
     for (int c = 0; c < countries_; ++c) {
@@ -689,7 +716,12 @@ void Simulation::process_detainees() {
         for (int stage = 0; stage <= stages; ++stage) {
             for (int g = 0; g < groups_; ++g) {
                 double& cell = detention_cell(c, ages, stage, g);
-                if (cell > 0) {
+                const auto& exempt = s.enforcement[c].max_detention_exempt;
+                if (cell > 0 && !exempt.empty() && exempt[s.groups[g].profile]) {
+                    // Never released for time held: stays at the oldest age kept.
+                    detention_cell(c, ages - 1, stage, g) += cell;
+                    cell = 0;
+                } else if (cell > 0) {
                     released(c, g) += cell;
                     at_large_(c, g) += cell;
                     cell = 0;
@@ -730,7 +762,7 @@ double Simulation::scheduled_flights(int programme, int step) const {
 // own-country option is the last one (people wait for seats). Seats are filled programme by
 // programme, programmes with a destination list before those flying anywhere.
 void Simulation::allocate_removals(Date today) {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     const int programmes = static_cast<int>(s.programmes.size());
 
     // Seats this step.
@@ -748,12 +780,6 @@ void Simulation::allocate_removals(Date today) {
         programme_flights_left_[p] = flights;
         programme_seats_left_[p] = flights * prog.seats_per_flight;
     }
-    std::vector<int> programme_order(programmes);
-    std::iota(programme_order.begin(), programme_order.end(), 0);
-    std::stable_sort(programme_order.begin(), programme_order.end(), [&](int a, int b) {
-        return !s.programmes[a].any_destination && s.programmes[b].any_destination;
-    });
-
     std::vector<int> agreement_order(s.agreements.size());
     std::iota(agreement_order.begin(), agreement_order.end(), 0);
     std::stable_sort(agreement_order.begin(), agreement_order.end(), [&](int a, int b) {
@@ -764,34 +790,6 @@ void Simulation::allocate_removals(Date today) {
     auto destination_of = [&](int channel) {
         return channel >= 0 ? s.agreements[channel].receiver : -1 - channel;
     };
-    auto channel_room = [&](int channel) {
-        if (channel >= 0) {
-            const auto& a = s.agreements[channel];
-            double room = std::min(a.monthly_quota - agreement_month_used_[channel],
-                                   a.total_quota - out_.agreement_quota_used[channel]);
-            if (a.facility >= 0) {
-                double occupancy = 0;
-                for (std::size_t other = 0; other < s.agreements.size(); ++other) {
-                    if (s.agreements[other].facility == a.facility) {
-                        occupancy += held_.row(static_cast<Eigen::Index>(other)).sum();
-                    }
-                }
-                room = std::min(room, s.facilities[a.facility].capacity - occupancy);
-            }
-            return transitions_.whole(std::max(0.0, room));
-        }
-        const int n = -1 - channel;
-        const auto& acceptance = s.returns[n];
-        if (acceptance.policy == ReturnPolicy::refuse) {
-            return 0.0;
-        }
-        if (acceptance.policy == ReturnPolicy::cap) {
-            return transitions_.whole(
-                std::max(0.0, acceptance.monthly_cap - returns_month_used_[n]));
-        }
-        return unlimited;
-    };
-
     std::vector<double> removable(groups_);
     std::vector<std::vector<int>> options(groups_);
     std::vector<double> taken(groups_), room_share(groups_), counts(groups_);
@@ -820,9 +818,12 @@ void Simulation::allocate_removals(Date today) {
             auto& list = options[g];
             list.clear();
             const Group& group = s.groups[g];
-            if (removable[g] <= 0 || group.nationality == c) {
+            if (removable[g] <= 0) {
                 continue;
             }
+            // A country's own nationals (e.g. citizens serving sentences) have no home to be
+            // returned to: only agreements can take them.
+            const bool own_national = group.nationality == c;
             auto usable = [&](int a) {
                 const auto& agreement = s.agreements[a];
                 return agreement.sender == c &&
@@ -838,7 +839,7 @@ void Simulation::allocate_removals(Date today) {
                     list.push_back(a);
                 }
             }
-            if (channel_room(-1 - group.nationality) > 0) {
+            if (!own_national && room(-1 - group.nationality) > 0) {
                 list.push_back(-1 - group.nationality);
             } else {
                 for (int a : agreement_order) {
@@ -850,11 +851,10 @@ void Simulation::allocate_removals(Date today) {
             rounds = std::max(rounds, list.size());
         }
 
-        std::vector<double> to_remove(groups_, 0.0);
         std::vector<double> remaining = removable;
         std::vector<std::vector<std::pair<int, double>>> moved(groups_);
         for (std::size_t round = 0; round < rounds; ++round) {
-            for (int p : programme_order) {
+            for (int p : programme_order_) {
                 const auto& prog = s.programmes[p];
                 if (prog.sender != c || programme_seats_left_[p] <= 0) {
                     continue;
@@ -877,7 +877,7 @@ void Simulation::allocate_removals(Date today) {
                 }
                 std::vector<double> eligible = counts;
                 for (int ch : channels) {
-                    const double room = channel_room(ch);
+                    const double left = room(ch);
                     double demand = 0;
                     std::fill(room_share.begin(), room_share.end(), 0.0);
                     for (int g = 0; g < groups_; ++g) {
@@ -886,9 +886,9 @@ void Simulation::allocate_removals(Date today) {
                             demand += counts[g];
                         }
                     }
-                    if (demand > room) {
+                    if (demand > left) {
                         std::vector<double> limited(groups_);
-                        transitions_.choose(room_share, room, limited, Purpose::removal,
+                        transitions_.choose(room_share, left, limited, Purpose::removal,
                                             static_cast<std::uint32_t>(
                                                 ((c * 16 + round) * 64 + p) * 4096 + (ch + 2048)));
                         for (int g = 0; g < groups_; ++g) {
@@ -956,14 +956,48 @@ void Simulation::allocate_removals(Date today) {
             }
         }
     }
+}
 
-    // Flights flown and money spent.
-    for (int p = 0; p < programmes; ++p) {
+// How many more persons a removal option can take now: for an agreement (channel >= 0) its
+// monthly and total quotas left and the free places of its facility; for a return to the own
+// country n (channel -1 - n) what is left of the monthly cap (0 when it refuses).
+double Simulation::room(int channel) const {
+    const Scenario& s = *now_;
+    if (channel >= 0) {
+        const auto& a = s.agreements[channel];
+        double left = std::min(a.monthly_quota - agreement_month_used_[channel],
+                               a.total_quota - out_.agreement_quota_used[channel]);
+        if (a.facility >= 0) {
+            double occupancy = 0;
+            for (std::size_t other = 0; other < s.agreements.size(); ++other) {
+                if (s.agreements[other].facility == a.facility) {
+                    occupancy += held_.row(static_cast<Eigen::Index>(other)).sum();
+                }
+            }
+            left = std::min(left, s.facilities[a.facility].capacity - occupancy);
+        }
+        return transitions_.whole(std::max(0.0, left));
+    }
+    const int n = -1 - channel;
+    const auto& acceptance = s.returns[n];
+    if (acceptance.policy == ReturnPolicy::refuse) {
+        return 0.0;
+    }
+    if (acceptance.policy == ReturnPolicy::cap) {
+        return transitions_.whole(std::max(0.0, acceptance.monthly_cap - returns_month_used_[n]));
+    }
+    return unlimited;
+}
+
+// Flights flown (enough for the passengers, within the schedule) and their cost.
+void Simulation::fly() {
+    const Scenario& s = *now_;
+    for (std::size_t p = 0; p < s.programmes.size(); ++p) {
         const auto& prog = s.programmes[p];
         const double passengers = out_.programme_passengers[p];
         double flights =
             passengers > 1e-9 ? std::ceil(passengers / prog.seats_per_flight - 1e-9) : 0.0;
-        flights = std::min(flights, programme_flights_left_[p] + 0.0);
+        flights = std::min(flights, programme_flights_left_[p]);
         out_.programme_flights[p] = flights;
         out_.programme_cost[p] = flights * prog.cost_per_flight;
         programme_spent_[p] += out_.programme_cost[p];
@@ -972,14 +1006,14 @@ void Simulation::allocate_removals(Date today) {
 
 // Phase 8. Where a removed person ends up.
 void Simulation::dispose(int sender, int group, int channel, double persons, Date) {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     auto& removals = out_.flows[static_cast<int>(Flow::removals)];
     removals(sender, group) += persons;
     if (channel < 0) {
         const int n = -1 - channel;
         out_.removals_by_destination(sender, n) += persons;
         out_.flows[static_cast<int>(Flow::returns_received)](n, group) += persons;
-        returned_(n, group) += persons;
+        add_returned(n, group, persons);
         return;
     }
     const auto& a = s.agreements[channel];
@@ -993,15 +1027,168 @@ void Simulation::dispose(int sender, int group, int channel, double persons, Dat
     }
 }
 
-// Phase 9. People held under agreements leave at the agreement's release rate and return to
-// their own country.
+void Simulation::add_returned(int country, int group, double persons) {
+    if (returned_recent_.empty()) {
+        returned_(country, group) += persons;
+    } else {
+        returned_recent_[static_cast<std::size_t>(step_) % returned_recent_.size()](
+            country, group) += persons;
+    }
+}
+
+// Probabilities of the four shelter outcomes within a step, as competing risks:
+// {onward return, asylum, permit, abscond}.
+std::array<double, 4> Simulation::shelter_probabilities(const ShelterOutcomes& o) const {
+    const double rates[4] = {o.onward_return_per_day, o.asylum_per_day, o.permit_per_day,
+                             o.abscond_per_day};
+    const double total = rates[0] + rates[1] + rates[2] + rates[3];
+    std::array<double, 4> p{0, 0, 0, 0};
+    if (total <= 0) {
+        return p;
+    }
+    const double any = hazard_probability(total, now_->dt_days);
+    for (int k = 0; k < 4; ++k) {
+        p[k] = any * rates[k] / total;
+    }
+    return p;
+}
+
+// Phase 8 (continued). Sheltered people ready for onward repatriation take the seats left on
+// the receiver's own flight programmes, to their own country if it accepts returns now;
+// whoever is ready but finds no seat stays sheltered this step.
+void Simulation::return_sheltered_onward(Date today) {
+    const Scenario& s = *now_;
+    onward_waiting_.setZero();
+    std::vector<double> ready(groups_), counts(groups_), taken(groups_);
+    for (std::size_t a = 0; a < s.agreements.size(); ++a) {
+        const auto& agreement = s.agreements[a];
+        if (agreement.disposition != Disposition::shelter ||
+            agreement.shelter.onward_return_per_day <= 0) {
+            continue;
+        }
+        const double p_ready = shelter_probabilities(agreement.shelter)[0];
+        const auto row = static_cast<Eigen::Index>(a);
+        bool any = false;
+        for (int g = 0; g < groups_; ++g) {
+            ready[g] = transitions_.binomial(held_(row, g), p_ready, Purpose::disposition,
+                                             static_cast<std::uint32_t>(a * groups_ + g));
+            any = any || ready[g] > 0;
+        }
+        if (!any) {
+            continue;
+        }
+        const int receiver = agreement.receiver;
+        for (int p : programme_order_) {
+            const auto& prog = s.programmes[p];
+            if (prog.sender != receiver || programme_seats_left_[p] <= 0) {
+                continue;
+            }
+            // Demand by group, limited by each nationality's return cap.
+            std::fill(counts.begin(), counts.end(), 0.0);
+            for (int g = 0; g < groups_; ++g) {
+                const int n = s.groups[g].nationality;
+                if (ready[g] > 0 && n != receiver && prog.serves(n) && room(-1 - n) > 0) {
+                    counts[g] = ready[g];
+                }
+            }
+            for (int n = 0; n < countries_; ++n) {
+                const double cap = room(-1 - n);
+                double demand = 0;
+                std::vector<double> of_n(groups_, 0.0), limited(groups_);
+                for (int g = 0; g < groups_; ++g) {
+                    if (s.groups[g].nationality == n) {
+                        of_n[g] = counts[g];
+                        demand += counts[g];
+                    }
+                }
+                if (demand > cap) {
+                    transitions_.choose(
+                        of_n, cap, limited, Purpose::disposition,
+                        static_cast<std::uint32_t>(0x40000000u + (a * 64 + p) * 1024 + n));
+                    for (int g = 0; g < groups_; ++g) {
+                        if (s.groups[g].nationality == n) {
+                            counts[g] = limited[g];
+                        }
+                    }
+                }
+            }
+            const double wanting = std::accumulate(counts.begin(), counts.end(), 0.0);
+            if (wanting <= 0) {
+                continue;
+            }
+            if (wanting > programme_seats_left_[p]) {
+                transitions_.choose(counts, programme_seats_left_[p], taken, Purpose::disposition,
+                                    static_cast<std::uint32_t>(0x60000000u + a * 64 + p));
+            } else {
+                taken = counts;
+            }
+            for (int g = 0; g < groups_; ++g) {
+                if (taken[g] <= 0) {
+                    continue;
+                }
+                const int n = s.groups[g].nationality;
+                ready[g] -= taken[g];
+                held_(row, g) -= taken[g];
+                programme_seats_left_[p] -= taken[g];
+                out_.programme_passengers[p] += taken[g];
+                returns_month_used_[n] += taken[g];
+                out_.flows[static_cast<int>(Flow::onward_returns)](receiver, g) += taken[g];
+                out_.flows[static_cast<int>(Flow::returns_received)](n, g) += taken[g];
+                out_.removals_by_destination(receiver, n) += taken[g];
+                add_returned(n, g, taken[g]);
+            }
+        }
+        for (int g = 0; g < groups_; ++g) {
+            onward_waiting_(row, g) = ready[g];
+        }
+    }
+    (void)today;
+}
+
+// Phase 9 for a shelter: asylum (settled in the receiver), release with a permit and
+// absconding (both at large in the receiver), drawn for those who were not ready for onward
+// return this step, with the competing-risk probabilities conditional on that.
+void Simulation::leave_shelter(int a) {
+    const Scenario& s = *now_;
+    const auto& agreement = s.agreements[a];
+    const auto p = shelter_probabilities(agreement.shelter);
+    if (p[1] + p[2] + p[3] <= 0) {
+        return;
+    }
+    const double not_ready = 1.0 - p[0];
+    const double conditional[3] = {p[1] / not_ready, p[2] / not_ready, p[3] / not_ready};
+    const int receiver = agreement.receiver;
+    const auto row = static_cast<Eigen::Index>(a);
+    for (int g = 0; g < groups_; ++g) {
+        const double staying = held_(row, g) - onward_waiting_(row, g);
+        if (staying <= 0) {
+            continue;
+        }
+        double leaving[3];
+        transitions_.multinomial(staying, conditional, leaving, Purpose::outflow,
+                                 static_cast<std::uint32_t>(0x20000000u + a * groups_ + g));
+        held_(row, g) -= leaving[0] + leaving[1] + leaving[2];
+        settled_(receiver, g) += leaving[0];
+        out_.flows[static_cast<int>(Flow::settlements)](receiver, g) += leaving[0];
+        at_large_(receiver, g) += leaving[1] + leaving[2];
+        out_.flows[static_cast<int>(Flow::permit_releases)](receiver, g) += leaving[1];
+        out_.flows[static_cast<int>(Flow::absconded)](receiver, g) += leaving[2];
+    }
+}
+
+// Phase 9. People held in prisons under agreements leave at the agreement's release rate and
+// return to their own country; sheltered people leave by asylum, permit or absconding.
 void Simulation::release_from_facilities() {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     const double dt = s.dt_days;
     auto& releases = out_.flows[static_cast<int>(Flow::prison_releases)];
     auto& received = out_.flows[static_cast<int>(Flow::returns_received)];
     for (std::size_t a = 0; a < s.agreements.size(); ++a) {
         const auto& agreement = s.agreements[a];
+        if (agreement.disposition == Disposition::shelter) {
+            leave_shelter(static_cast<int>(a));
+            continue;
+        }
         const double p = hazard_probability(agreement.release_per_day, dt);
         if (p <= 0) {
             continue;
@@ -1017,7 +1204,7 @@ void Simulation::release_from_facilities() {
             releases(agreement.receiver, g) += out;
             const int n = s.groups[g].nationality;
             received(n, g) += out;
-            returned_(n, g) += out;
+            add_returned(n, g, out);
         }
     }
 }
@@ -1025,7 +1212,7 @@ void Simulation::release_from_facilities() {
 // Phase 10. Stocks, facility use, fees and detention costs; the deterrence window; detention
 // ages advance by one step.
 void Simulation::account() {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     const double dt = s.dt_days;
     assemble_stocks();
 
@@ -1069,7 +1256,7 @@ void Simulation::account() {
 }
 
 void Simulation::assemble_stocks() {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     const int slots = static_cast<int>(destinations_.size());
     CellArray& stocks = out_.stocks;
     stocks.setZero();
@@ -1086,6 +1273,9 @@ void Simulation::assemble_stocks() {
     for (int c = 0; c < countries_; ++c) {
         stocks.row(stock_row(c, Status::at_large)) = at_large_.row(c);
         stocks.row(stock_row(c, Status::returned)) = returned_.row(c);
+        for (const auto& recent : returned_recent_) {
+            stocks.row(stock_row(c, Status::returned)) += recent.row(c);
+        }
         stocks.row(stock_row(c, Status::settled)) = settled_.row(c);
         stocks.row(stock_row(c, Status::dead_or_missing)) = dead_.row(c);
         if (!detention_[c].empty()) {
@@ -1122,7 +1312,7 @@ double Simulation::expected_total() const {
 }
 
 void Simulation::check_invariants() const {
-    const Scenario& s = scenario_;
+    const Scenario& s = *now_;
     const auto fail = [&](const std::string& what) {
         std::ostringstream message;
         message << "invariant failed at step " << step_ << " ("

@@ -13,6 +13,7 @@
 #include "core/scenario.hpp"
 #include "core/types.hpp"
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -79,10 +80,16 @@ private:
     void process_detainees();
     void allocate_removals(Date today);
     void dispose(int sender, int group, int channel, double persons, Date today);
+    void return_sheltered_onward(Date today);
+    void fly();
     void release_from_facilities();
+    void leave_shelter(int agreement);
     void account();
 
     // Helpers.
+    double room(int channel) const;
+    void add_returned(int country, int group, double persons);
+    std::array<double, 4> shelter_probabilities(const ShelterOutcomes& outcomes) const;
     void place_on_routes(int node, int dslot, int group, double persons);
     void arrive(int country, int group, double persons);
     void enqueue_for_detention(int country, int group, double persons);
@@ -95,7 +102,9 @@ private:
     double detention_cell(int country, int age, int stage, int group) const;
     void assemble_stocks();
 
-    Scenario scenario_;
+    Scenario scenario_;             // as given: structure, initial state, timeline
+    const Scenario* now_ = nullptr; // parameters in force (scenario_ or a timeline snapshot)
+    std::size_t next_change_ = 0;   // next entry of scenario_.timeline to apply
     RunInfo info_;
     Mode mode_;
     std::uint64_t seed_;
@@ -122,10 +131,11 @@ private:
     CellArray at_node_;  // (node * slots + slot, group): travellers choosing their next route
     CellArray arriving_; // (country, group): reached their destination this step
 
-    CellArray at_large_;   // (country, group)
-    CellArray returned_;   // (country, group)
-    CellArray settled_;    // (country, group)
-    CellArray dead_;       // (country, group)
+    CellArray at_large_;                     // (country, group)
+    CellArray returned_;                     // (country, group), free to leave again
+    std::vector<CellArray> returned_recent_; // ring over the re-migration delay, (country, group)
+    CellArray settled_;                      // (country, group)
+    CellArray dead_;                         // (country, group)
     CellArray candidates_; // (country, group): stopped this step, waiting for a bed
 
     // Detention: per country, a ring over age (steps held) of [stage][group]; stage
@@ -136,8 +146,10 @@ private:
     std::vector<std::vector<double>> detention_;
 
     CellArray held_; // (agreement, group): persons held in a facility under each agreement
+    CellArray onward_waiting_; // (agreement, group): sheltered, ready to go home, no seat yet
 
     // Money, quotas, caps.
+    std::vector<int> programme_order_; // programmes with a destination list first, then `any`
     std::vector<double> programme_spent_;
     std::vector<double> programme_seats_left_;
     std::vector<double> programme_flights_left_;

@@ -61,15 +61,36 @@ enum class Flow : int {
     settlements,            // granted asylum or status
     absconded,              // left a shelter irregularly
     arrivals,               // reached their destination's border (before apprehension)
+    permit_releases,        // released from a shelter with a permit
 };
-inline constexpr int flow_count = 17;
+inline constexpr int flow_count = 18;
 inline constexpr std::array<std::string_view, flow_count> flow_names = {
     "departures",       "remigrations",      "deaths",
     "interdictions",    "apprehensions",     "arrests",
     "detention_intake", "overflow_releases", "max_detention_releases",
     "removals",         "returns_received",  "transfers_received",
     "onward_returns",   "prison_releases",   "settlements",
-    "absconded",        "arrivals"};
+    "absconded",        "arrivals",          "permit_releases"};
+// Descriptions (the `long_name` of each flow variable in run files).
+inline constexpr std::array<std::string_view, flow_count> flow_descriptions = {
+    "people entering the system at their origin (first departures)",
+    "returned people leaving their country again",
+    "deaths in transit, in the country the route leaves",
+    "people in transit stopped by this country",
+    "people stopped at this country's border on arrival",
+    "interior arrests of people at large",
+    "people admitted to detention within its beds",
+    "people stopped but released at large for want of beds",
+    "people released after the maximum detention period",
+    "people removed by this country, any destination",
+    "own nationals received back",
+    "third-country deportees received under agreements",
+    "sheltered people repatriated onward from this country",
+    "people released from an agreement's prison and returned home",
+    "people granted asylum or status",
+    "people who left a shelter irregularly",
+    "people reaching their destination's border",
+    "people released from a shelter with a permit"};
 
 // Looks a name up in one of the arrays above; nullopt when absent.
 template <class Enum, std::size_t N>
