@@ -750,8 +750,8 @@ void Simulation::process_detainees() {
 }
 
 double Simulation::scheduled_flights(int programme, int step) const {
-    const auto& p = scenario_.programmes[programme];
-    const double per_step = p.flights_per_week * scenario_.dt_days / 7.0;
+    const auto& p = now_->programmes[programme];
+    const double per_step = p.flights_per_week * now_->dt_days / 7.0;
     return std::floor(step * per_step + 1e-9) - std::floor((step - 1) * per_step + 1e-9);
 }
 
@@ -995,8 +995,12 @@ void Simulation::fly() {
     for (std::size_t p = 0; p < s.programmes.size(); ++p) {
         const auto& prog = s.programmes[p];
         const double passengers = out_.programme_passengers[p];
-        double flights =
-            passengers > 1e-9 ? std::ceil(passengers / prog.seats_per_flight - 1e-9) : 0.0;
+        // Enough flights for the passengers (in expected mode, any positive number of expected
+        // passengers fills at least one flight).
+        double flights = 0;
+        if (passengers > 0) {
+            flights = std::max(1.0, std::ceil(passengers / prog.seats_per_flight - 1e-9));
+        }
         flights = std::min(flights, programme_flights_left_[p]);
         out_.programme_flights[p] = flights;
         out_.programme_cost[p] = flights * prog.cost_per_flight;
