@@ -2,11 +2,11 @@
 //
 // Statistical checks: every check below is a test at significance alpha = 1e-4 with a fixed
 // seed, so the file is deterministic. For a seed chosen at random, a correct implementation
-// would fail a given check with probability 1e-4; the file makes 68 such checks (each counted
-// by a call to expect_fits or expect_not_extreme), so the false-failure rate of the whole file
-// is below 68 x 1e-4 = 0.7%. Each distribution check uses 50,000 to 200,000 draws, which
-// detects a change of about 1% in any probability above 0.01 (shown by the "statistics can
-// fail" test case).
+// would fail a given check with probability 1e-4; the file makes 60 such checks (the calls to
+// expect_fits and expect_not_extreme, and the p-value checks written out in place), so the
+// false-failure rate of the whole file is below 60 x 1e-4 = 0.6%. Each distribution check uses
+// 50,000 to 200,000 draws, which detects a change of about 1% in any probability above 0.01 (shown
+// by the "statistics can fail" test case).
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "stats.hpp"
