@@ -129,10 +129,17 @@ def _persons_axis(axes, label: str) -> None:
         axes.spines[side].set_visible(False)
 
 
-def _date_axis(axes, run: Run, label: bool = True) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+def _date_axis(axes, run: Run, label: bool = True, max_ticks: int = 10) -> None:
+    """Dates on x: at most ``max_ticks`` ticks (fewer for narrow panels, so labels never meet)."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    # Day ticks name their month ("15 Feb"), month starts show the month, and the offset
+    # under the axis shows only the year.
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(
+        locator,
+        formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"],
+        offset_formats=["", "%Y", "%Y", "%Y", "%Y", "%Y-%m-%d"],
+    ))
     times = run.datetimes
     if len(times) > 1:
         axes.set_xlim(times[0], times[-1])
@@ -327,7 +334,7 @@ def plot_stocks_by_country(run: Run, top: int = TOP_COUNTRIES) -> Plot:
         data[title] = panel_data
         axes.set_title(title, loc="left", fontsize=10.5)
         _persons_axis(axes, "Persons" if column == 0 else "")
-        _date_axis(axes, run, label=row == 1)
+        _date_axis(axes, run, label=row == 1, max_ticks=5)
         if row == 0:
             axes.tick_params(labelbottom=False)
     order = [c for c in countries if c in legend_entries]
@@ -490,7 +497,7 @@ def plot_capacity(run: Run) -> Plot:
         )
         _persons_axis(axes, "Persons held")
         axes.set_ylim(0, max(capacity, peak, 1.0) * 1.3)  # room for the legend above
-        _date_axis(axes, run)
+        _date_axis(axes, run, max_ticks=7)
         axes.legend(loc="upper right", ncol=2, frameon=False, fontsize=8)
         data["facilities"][facility] = {"occupancy": series, "capacity": capacity}
 
@@ -526,7 +533,7 @@ def plot_capacity(run: Run) -> Plot:
             _persons_axis(axes, f"Persons per {week.unit}")
             top_value = max(float(carried.max(initial=0)), float(seats.max(initial=0)) if seats is not None else 0.0)
             axes.set_ylim(0, max(top_value, 1.0) * 1.3)
-            _date_axis(axes, run)
+            _date_axis(axes, run, max_ticks=7)
             axes.legend(loc="upper right", ncol=2, frameon=False, fontsize=8)
             data["programmes"][programme] = {"passengers": carried, "flights": flown, "seats": seats}
     for axes in axes_list[panel_count:]:
@@ -549,6 +556,9 @@ def plot_capacity(run: Run) -> Plot:
 
 
 def _programme_senders(run: Run) -> dict[str, str]:
+    """Sending country of each programme: the file's ``programme_sender``, else the scenario."""
+    if "programme_sender" in run.coordinate_names("programme"):
+        return dict(zip(run.programmes, run.coordinate("programme_sender")))
     scenario = run.scenario or {}
     programmes = scenario.get("flight_programmes") or {}
     return {

@@ -91,6 +91,11 @@ FLOWS = (
     "arrivals",
 )
 
+# The dimensions a run file may have; each has a coordinate variable of the same name.
+DIMENSIONS = (
+    "time", "country", "status", "group", "destination", "programme", "agreement", "facility",
+)
+
 # Elements read at once when summing a large variable block by block along time.
 _BLOCK_ELEMENTS = 1 << 22
 
@@ -430,17 +435,36 @@ class Run:
             raise KeyError(f"{self.path}: no variable {name!r}; variables: {', '.join(present)}")
         return self._file[name]
 
+    @functools.cached_property
+    def _auxiliary(self) -> dict[str, str]:
+        """Auxiliary coordinates: 1-D root variables along a dimension other than time
+        (``country_name``, ``facility_kind``, ``programme_sender``, ...) -> that dimension."""
+        found = {}
+        for name, obj in self._file.items():
+            if not isinstance(obj, h5py.Dataset) or obj.ndim != 1 or name in DIMENSIONS:
+                continue
+            (dim,) = self.dims(name)
+            if dim != "time" and dim != name:
+                found[name] = dim
+        return found
+
+    def coordinate_names(self, dim: str | None = None) -> list[str]:
+        """Auxiliary coordinates (of dimension ``dim``, or all), in file order."""
+        return [name for name, along in self._auxiliary.items() if dim is None or along == dim]
+
+    def coordinate(self, name: str) -> np.ndarray:
+        """An auxiliary coordinate as a numpy array (strings decoded), e.g. ``"programme_sender"``."""
+        if name not in self._auxiliary:
+            known = ", ".join(self._auxiliary)
+            raise KeyError(f"{self.path}: no auxiliary coordinate {name!r}; coordinates: {known}")
+        return self.read(name)
+
     def variable_names(self) -> list[str]:
-        """Every data variable (not coordinates), flows as ``flows/<name>``."""
-        coords = {
-            "time", "country", "country_name", "country_on_map", "status", "group",
-            "group_nationality", "group_profile", "destination", "programme", "agreement",
-            "facility", "facility_country", "facility_kind", "facility_capacity",
-        }
+        """Every data variable (not dimensions or their coordinates), flows as ``flows/<name>``."""
         names = [
             name
             for name, obj in self._file.items()
-            if isinstance(obj, h5py.Dataset) and name not in coords
+            if isinstance(obj, h5py.Dataset) and name not in DIMENSIONS and name not in self._auxiliary
         ]
         return names + [f"flows/{name}" for name in self.flow_names]
 
@@ -458,6 +482,8 @@ class Run:
                 result.append(base)
             elif documented is not None and len(documented) == dataset.ndim:
                 result.append(documented[axis])
+            elif dataset.ndim == 1 and base.split("_", 1)[0] in DIMENSIONS:
+                result.append(base.split("_", 1)[0])  # country_name, programme_sender, ...
             elif dim.label:
                 result.append(dim.label)
             else:
@@ -503,7 +529,11 @@ class Run:
         applies to positions: ``run.read("stocks", status="detained", country=["USA", "MEX"])``.
         """
         index, _, takes = self._selection(name, selection)
-        data = np.asarray(self.variable(name)[index])
+        dataset = self.variable(name)
+        if h5py.check_string_dtype(dataset.dtype) is not None:
+            data = np.vectorize(_text, otypes=[str])(np.asarray(dataset.asstr()[index]))
+        else:
+            data = np.asarray(dataset[index])
         for axis, positions in takes:
             data = np.take(data, positions, axis=axis)
         return data
@@ -579,21 +609,11 @@ class Run:
             if dim == "time":
                 coords["time"] = ("time", self.datetimes.astype("datetime64[ns]"))
                 coords["days"] = ("time", self.times)
-            elif dim == "country":
-                coords["country"] = ("country", self.countries)
-                coords["country_name"] = ("country", self.country_names)
-                coords["country_on_map"] = ("country", self.country_on_map)
-            elif dim == "group":
-                coords["group"] = ("group", self.groups)
-                coords["group_nationality"] = ("group", self.group_nationality)
-                coords["group_profile"] = ("group", self.group_profile)
-            elif dim == "facility":
-                coords["facility"] = ("facility", self.facilities)
-                coords["facility_country"] = ("facility", self.facility_country)
-                coords["facility_kind"] = ("facility", self.facility_kind)
-                coords["facility_capacity"] = ("facility", self.facility_capacity)
-            else:
-                coords[dim] = (dim, self.labels(dim))
+                continue
+            coords[dim] = (dim, self.labels(dim))
+            for name in self.coordinate_names(dim):
+                values = self.coordinate(name)
+                coords[name] = (dim, values.astype(bool) if name == "country_on_map" else values)
         return coords
 
     def da(self, name: str, **selection):

@@ -34,7 +34,8 @@ def summary_markdown(run: Run) -> str:
         f"- mode: {identity['mode']}, seed {identity['seed']}, "
         f"engine {identity['engine_version']} ({identity['git_revision']})",
         f"- period: {identity['start_date']} to {identity['end_date']}, "
-        f"{identity['records']} records, step {identity['dt_days']:g} days",
+        f"{identity['records']} records, step length {identity['dt_days']:g} "
+        f"day{'' if identity['dt_days'] == 1 else 's'}",
     ]
     if identity["scenario_overrides"]:
         overrides = "; ".join(identity["scenario_overrides"].splitlines())

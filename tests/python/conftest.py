@@ -2,7 +2,9 @@
 
 ``make_run_file`` writes a small but complete run file in the format of
 docs/output-format.md (root attributes, dimension scales attached with h5py, stocks, flows,
-programme, agreement and facility variables). Its numbers come from a toy expected-value
+programme, agreement and facility variables), plus what the engine writes beyond that page
+today: the auxiliary coordinates ``programme_sender``, ``agreement_sender``,
+``agreement_receiver``, ``agreement_disposition`` and the flow ``permit_releases``. Its numbers come from a toy expected-value
 model that conserves persons (departures, crossings, detention within beds, seat-limited
 removals to the home country or under two agreements, onward returns), so the figures drawn
 from it look like a real run; the tests compare the package against the file itself.
@@ -35,7 +37,7 @@ FLOWS = (
     "departures", "remigrations", "deaths", "interdictions", "apprehensions", "arrests",
     "detention_intake", "overflow_releases", "max_detention_releases", "removals",
     "returns_received", "transfers_received", "onward_returns", "prison_releases",
-    "settlements", "absconded", "arrivals",
+    "settlements", "absconded", "arrivals", "permit_releases",
 )
 COUNTRIES = (
     ("USA", "United States", 1), ("MEX", "Mexico", 1), ("GTM", "Guatemala", 1),
@@ -402,6 +404,13 @@ def make_run_file(
             "group_nationality": ("group", [g.split("/")[0] for g in GROUPS]),
             "group_profile": ("group", [g.split("/")[1] for g in GROUPS]),
         }
+        if data["programmes"]:
+            auxiliary["programme_sender"] = ("programme", [p[1] for p in data["programmes"]])
+        if data["agreements"]:
+            auxiliary["agreement_sender"] = ("agreement", [a[1] for a in data["agreements"]])
+            auxiliary["agreement_receiver"] = ("agreement", [a[2] for a in data["agreements"]])
+            auxiliary["agreement_disposition"] = (
+                "agreement", ["imprison" if a[3] == "CECOT" else "shelter" for a in data["agreements"]])
         if data["facilities"]:
             auxiliary["facility_country"] = ("facility", [fac[1] for fac in data["facilities"]])
             auxiliary["facility_kind"] = ("facility", [fac[2] for fac in data["facilities"]])

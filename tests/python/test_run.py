@@ -57,6 +57,20 @@ def test_labels_dates_and_shapes(run_file):
         assert run.scenario_sha256[:12] in run.source_line()
 
 
+def test_auxiliary_coordinates_are_labels_not_data(run_file):
+    with deportsim.open_run(run_file) as run:
+        assert list(run.coordinate("programme_sender")) == ["USA", "PAN"]
+        assert list(run.coordinate("agreement_receiver")) == ["SLV", "PAN"]
+        assert sorted(run.coordinate_names("agreement")) == [
+            "agreement_disposition", "agreement_receiver", "agreement_sender"]
+        assert "country_name" in run.coordinate_names("country")
+        names = run.variable_names()
+        assert "programme_sender" not in names and "country_name" not in names
+        assert "stocks" in names and "flows/permit_releases" in names
+        with pytest.raises(KeyError, match="no auxiliary coordinate 'stocks'"):
+            run.coordinate("stocks")
+
+
 def test_reads_are_lazy_and_the_file_closes(run_file):
     with deportsim.open_run(run_file) as run:
         stocks = run.variable("stocks")
@@ -201,3 +215,5 @@ def test_xarray_views_carry_labels_and_dates(run_file):
         )
         assert dataset["facility_occupancy"].dims == ("time", "facility")
         assert list(dataset["facility_kind"].values) == ["detention", "prison", "shelter"]
+        assert list(dataset["programme_cost"]["programme_sender"].values) == ["USA", "PAN"]
+        assert dataset["country_on_map"].dtype == bool
