@@ -562,14 +562,17 @@ void Simulation::enforce() {
     auto& arrivals = out_.flows[static_cast<int>(Flow::arrivals)];
     candidates_.setZero();
 
-    // Interdiction of people in transit, by the country they are in.
+    // Interdiction of people in transit, by the country they are in. A country does not
+    // interdict its own nationals travelling through it.
     for (std::size_t r = 0; r < s.routes.size(); ++r) {
         const int c = s.routes[r].from;
         const auto& hazard = s.enforcement[c].interdiction_per_day;
         double* base = on_route_.data() + route_offset_[r];
         const int k = route_steps_[r];
         for (int g = 0; g < groups_; ++g) {
-            const double p = hazard_probability(hazard[s.groups[g].profile], dt);
+            const double p = s.groups[g].nationality == c
+                                 ? 0.0
+                                 : hazard_probability(hazard[s.groups[g].profile], dt);
             if (p <= 0) {
                 continue;
             }
@@ -1181,12 +1184,14 @@ void Simulation::leave_shelter(int a) {
 }
 
 // Phase 9. People held in prisons under agreements leave at the agreement's release rate and
-// return to their own country; sheltered people leave by asylum, permit or absconding.
+// return to their own country if it accepts returns now, or are released in the receiver;
+// sheltered people leave by asylum, permit or absconding.
 void Simulation::release_from_facilities() {
     const Scenario& s = *now_;
     const double dt = s.dt_days;
     auto& releases = out_.flows[static_cast<int>(Flow::prison_releases)];
     auto& received = out_.flows[static_cast<int>(Flow::returns_received)];
+    std::vector<double> leaving(groups_), of_n(groups_), home(groups_);
     for (std::size_t a = 0; a < s.agreements.size(); ++a) {
         const auto& agreement = s.agreements[a];
         if (agreement.disposition == Disposition::shelter) {
@@ -1197,18 +1202,36 @@ void Simulation::release_from_facilities() {
         if (p <= 0) {
             continue;
         }
+        const auto row = static_cast<Eigen::Index>(a);
         for (int g = 0; g < groups_; ++g) {
-            const double out =
-                transitions_.binomial(held_(static_cast<Eigen::Index>(a), g), p, Purpose::outflow,
-                                      static_cast<std::uint32_t>(a * groups_ + g));
-            if (out <= 0) {
+            leaving[g] = transitions_.binomial(held_(row, g), p, Purpose::outflow,
+                                               static_cast<std::uint32_t>(a * groups_ + g));
+            held_(row, g) -= leaving[g];
+            releases(agreement.receiver, g) += leaving[g];
+        }
+        // Home if their country accepts returns now (within its cap); otherwise released in
+        // the receiver.
+        for (int n = 0; n < countries_; ++n) {
+            double demand = 0;
+            for (int g = 0; g < groups_; ++g) {
+                of_n[g] = s.groups[g].nationality == n ? leaving[g] : 0.0;
+                demand += of_n[g];
+            }
+            if (demand <= 0) {
                 continue;
             }
-            held_(static_cast<Eigen::Index>(a), g) -= out;
-            releases(agreement.receiver, g) += out;
-            const int n = s.groups[g].nationality;
-            received(n, g) += out;
-            add_returned(n, g, out);
+            const double accepted = std::min(demand, room(-1 - n));
+            transitions_.choose(of_n, accepted, home, Purpose::outflow,
+                                static_cast<std::uint32_t>(0x10000000u + a * 1024 + n));
+            returns_month_used_[n] += accepted;
+            for (int g = 0; g < groups_; ++g) {
+                if (of_n[g] <= 0) {
+                    continue;
+                }
+                received(n, g) += home[g];
+                add_returned(n, g, home[g]);
+                at_large_(agreement.receiver, g) += of_n[g] - home[g];
+            }
         }
     }
 }

@@ -278,3 +278,35 @@ TEST_CASE("the rules hold their invariants in stochastic mode", "[rules]") {
         REQUIRE_NOTHROW(run(s, Mode::stochastic, seed));
     }
 }
+
+TEST_CASE("people released from a prison go home only if their country accepts returns",
+          "[rules]") {
+    Scenario s = third_country_scenario(50, 10, 70, 10, 1e9);
+    s.agreements[0].release_per_day = 0.1;
+    const Collector refused = run(s);
+    const auto& r = refused.steps.back();
+    CHECK(flow(r, Flow::prison_releases, TCR) > 0.0);
+    CHECK(stock(r, ORG, Status::returned) == 0.0);
+    double released = 0;
+    for (const auto& o : refused.steps) {
+        released += flow(o, Flow::prison_releases, TCR);
+    }
+    CHECK(stock(r, TCR, Status::at_large) == Approx(released));
+
+    s.returns[ORG].policy = ReturnPolicy::accept;
+    s.agreements[0].preferred_profiles = {0};
+    const Collector accepted = run(s);
+    const auto& a = accepted.steps.back();
+    CHECK(stock(a, TCR, Status::at_large) == 0.0);
+    CHECK(stock(a, ORG, Status::returned) == Approx(released));
+}
+
+TEST_CASE("a country does not interdict its own nationals in transit", "[rules]") {
+    Scenario s = queue_scenario(50, 10, 21, 10);
+    s.routes[0].days = 3;
+    s.enforcement[ORG].interdiction_per_day = {0.5};
+    const Collector c = run(s);
+    for (const auto& o : c.steps) {
+        CHECK(flow(o, Flow::interdictions, ORG) == 0.0);
+    }
+}
