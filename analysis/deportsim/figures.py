@@ -117,9 +117,27 @@ def _format_money(value: float, _position=None) -> str:
     return f"${value:,.0f}"
 
 
+def _tick_formatter(axes) -> FuncFormatter:
+    """Tick labels in one style per axis: all in M, all in k, or all in units, by the top."""
+
+    def format_tick(value: float, _position=None) -> str:
+        top = max(abs(limit) for limit in axes.get_ylim())
+        if value == 0:
+            return "0"
+        if top >= 2e6:
+            return f"{value / 1e6:,.1f}M".replace(".0M", "M")
+        if top >= 2e4:
+            return f"{value / 1e3:,.0f}k"
+        if top >= 5:
+            return f"{value:,.0f}"
+        return f"{value:.2g}"
+
+    return FuncFormatter(format_tick)
+
+
 def _persons_axis(axes, label: str) -> None:
     axes.set_ylabel(label)
-    axes.yaxis.set_major_formatter(FuncFormatter(_format_persons))
+    axes.yaxis.set_major_formatter(_tick_formatter(axes))
     axes.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=3))
     top = axes.dataLim.y1 if np.isfinite(axes.dataLim.y1) else 0.0
     axes.set_ylim(0, top * 1.1 if top > 0 else 1.0)
@@ -383,7 +401,7 @@ def plot_removals(run: Run, top: int = TOP_DESTINATIONS) -> Plot:
     figure = _figure(3.5 * rows + 1.5)
     axes_list = np.atleast_1d(figure.subplots(rows, 1, sharex=True, squeeze=False)[:, 0])
     week = weekly(run, removals)
-    width = np.timedelta64(int(week.period_days * 86400 * 0.82), "s")
+    width, edge = _bar_width(week)
     data: dict[str, dict[str, np.ndarray]] = {}
     for axes, (sender, rows_of_sender) in zip(axes_list, panels):
         per_destination = week.values[:, rows_of_sender, :].sum(axis=1)  # (week, destination)
@@ -397,7 +415,7 @@ def plot_removals(run: Run, top: int = TOP_DESTINATIONS) -> Plot:
             label = "Other destinations" if code == "other destinations" else _country_label(run, code)
             bars = axes.bar(
                 week.starts, heights, width=width, bottom=base, align="edge", color=style.colour,
-                hatch=style.hatch, edgecolor="white", linewidth=0.4, label=label,
+                hatch=style.hatch, edgecolor="white", linewidth=edge, label=label,
             )
             if week.last_partial and len(bars):
                 bars[-1].set_alpha(0.45)
@@ -405,7 +423,10 @@ def plot_removals(run: Run, top: int = TOP_DESTINATIONS) -> Plot:
         handles, labels = axes.get_legend_handles_labels()
         _legend_right(axes, handles[::-1], labels[::-1], title="Destination")
         data[sender] = stacks
-        name = sender if sender == "other senders" else _country_label(run, sender)
+        if sender == "other senders":
+            name = "other senders (" + ", ".join(countries[i] for i in rows_of_sender) + ")"
+        else:
+            name = _country_label(run, sender)
         total = float(base.sum())
         axes.set_title(
             f"Removed by {name}: {_format_persons(total)} in total", loc="left", fontsize=11
@@ -429,6 +450,13 @@ def plot_removals(run: Run, top: int = TOP_DESTINATIONS) -> Plot:
         {"week_starts": week.starts.astype("datetime64[D]"), "period_days": week.period_days,
          "senders": data},
     )
+
+
+def _bar_width(week: Weekly) -> tuple[np.timedelta64, float]:
+    """Bar width and edge line width: gaps between a few bars, none between many."""
+    if len(week.starts) > 40:
+        return np.timedelta64(int(week.period_days * 86400), "s"), 0.0
+    return np.timedelta64(int(week.period_days * 86400 * 0.82), "s"), 0.4
 
 
 # -- (4) capacity use ---------------------------------------------------------------------
@@ -509,26 +537,26 @@ def plot_capacity(run: Run) -> Plot:
         budget_left = run.read("programme_budget_left") if run.has("programme_budget_left") else None
         seats_per_flight = programme_seats_per_flight(run)
         sender_of = _programme_senders(run)
-        width = np.timedelta64(int(week.period_days * 86400 * 0.82), "s")
+        width, edge = _bar_width(week)
         for position, programme in enumerate(programmes):
             axes = axes_list[len(facilities) + position]
             carried = passengers.values[:, position]
             flown = flights.values[:, position]
             colour = styles.get(sender_of.get(programme, ""), OTHER_STYLE).colour
             axes.bar(week.starts, carried, width=width, align="edge", color=colour, alpha=0.85,
-                     label="Passengers")
+                     linewidth=0, label="Passengers")
             seats = None
             if programme in seats_per_flight:
                 seats = flown * seats_per_flight[programme]
                 edges = np.append(week.starts, week.starts[-1] + np.timedelta64(int(week.period_days * 86400), "s"))
                 axes.stairs(seats, edges, baseline=None, color=CAPACITY_COLOUR, linestyle="--", linewidth=1.3,
                             label=f"Seats on flights flown ({seats_per_flight[programme]:g} per flight)")
-            title = (f"Flight programme {programme}: {_format_persons(float(carried.sum()))} "
+            title = (f"Flight programme {programme}\n{_format_persons(float(carried.sum()))} "
                      f"passengers on {flown.sum():,.0f} flights")
             if budget_left is not None and np.isfinite(budget_left[-1, position]):
-                title += f"\nbudget left at the end: {_format_money(float(budget_left[-1, position]))}"
-            elif seats is None:
-                title += "\nseats per flight not derivable from the scenario text"
+                title += f"; budget left at the end {_format_money(float(budget_left[-1, position]))}"
+            if seats is None:
+                title += "; seats per flight not derivable"
             axes.set_title(title, loc="left", fontsize=10)
             _persons_axis(axes, f"Persons per {week.unit}")
             top_value = max(float(carried.max(initial=0)), float(seats.max(initial=0)) if seats is not None else 0.0)
