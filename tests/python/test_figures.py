@@ -175,3 +175,22 @@ def test_partial_last_week_is_marked(tmp_path):
 def test_unknown_figure_name_is_refused(run, tmp_path):
     with pytest.raises(KeyError, match="unknown figure 'map'"):
         figures.write_figures(run, tmp_path, ["map"])
+
+
+def test_removals_from_more_than_three_senders_share_the_last_panel(tmp_path):
+    path = make_run_file(tmp_path / "senders.h5")
+    with h5py.File(path, "r+") as f:  # Mexico, Guatemala and Panama remove people too
+        removals = f["removals_by_destination"][()]
+        usa = removals[:, 0, :].copy()
+        for sender, share in ((1, 0.5), (2, 0.25), (5, 0.125)):
+            removals[:, sender, :] = usa * share
+        f["removals_by_destination"][...] = removals
+    with deportsim.open_run(path) as run:
+        plot = figures.plot_removals(run)
+    assert list(plot.data["senders"]) == ["USA", "MEX", "other senders"]
+    assert png_size(plot.save(tmp_path)) == (1800, 3 * 525 + 225)
+    shown = {sender: sum(v.sum() for v in stacks.values())
+             for sender, stacks in plot.data["senders"].items()}
+    assert shown["other senders"] == pytest.approx(removals[:, [2, 5], :].sum(), rel=1e-12)
+    assert sum(shown.values()) == pytest.approx(removals.sum(), rel=1e-12)
+    assert "other senders (GTM, PAN)" in plot.figure.axes[2].get_title(loc="left")
