@@ -352,6 +352,8 @@ def plot_stocks_by_country(run: Run, top: int = TOP_COUNTRIES) -> Plot:
         data[title] = panel_data
         axes.set_title(title, loc="left", fontsize=10.5)
         _persons_axis(axes, "Persons" if column == 0 else "")
+        if not lines:
+            axes.set_yticks([0])  # an empty panel: no scale to read
         _date_axis(axes, run, label=row == 1, max_ticks=5)
         if row == 0:
             axes.tick_params(labelbottom=False)
