@@ -1,0 +1,116 @@
+// A thin layer over the HDF5 C API for the files sim/io writes and reads: an owning handle for
+// hid_t identifiers, failures turned into FileError (naming the file and the object), and the
+// few attribute and dataset operations the run file needs.
+//
+// Debian's libhdf5 is built thread-safe, which makes its error stack, and the automatic printing
+// of it, per thread: every entry point of sim/io calls silence_errors() on its own thread.
+// The high-level library (H5DS dimension scales) is not thread-safe; callers serialise it with
+// dimension_scale_mutex().
+#pragma once
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace deportsim::hdf5 {
+
+// Owns one HDF5 identifier (file, group, dataset, dataspace, datatype, attribute or property
+// list) and releases it when destroyed. Never wrap a library constant such as H5T_NATIVE_DOUBLE.
+class Handle {
+public:
+    Handle() = default;
+    explicit Handle(hid_t id) noexcept : id_(id) {}
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    Handle(Handle&& other) noexcept : id_(other.release()) {}
+    Handle& operator=(Handle&& other) noexcept {
+        if (this != &other) {
+            reset();
+            id_ = other.release();
+        }
+        return *this;
+    }
+    ~Handle() { reset(); }
+
+    hid_t get() const noexcept { return id_; }
+    bool valid() const noexcept { return id_ >= 0; }
+    // Gives the identifier up without closing it.
+    hid_t release() noexcept {
+        const hid_t id = id_;
+        id_ = H5I_INVALID_HID;
+        return id;
+    }
+    // Closes the identifier (errors are ignored: this runs in destructors and on error paths).
+    void reset() noexcept;
+
+private:
+    hid_t id_ = H5I_INVALID_HID;
+};
+
+// Turns off HDF5's automatic printing of errors to stderr for the calling thread.
+void silence_errors();
+
+// Serialises calls into HDF5's high-level library, which is not thread-safe.
+std::mutex& dimension_scale_mutex();
+
+// The path of an object inside its file ("/flows/departures"), for messages.
+std::string object_path(hid_t object);
+
+// Throws FileError "<message>: <HDF5's own explanation>" and clears HDF5's error stack.
+[[noreturn]] void fail(const std::string& message);
+// Throws FileError "cannot <action> in <file>: <HDF5's own explanation>". `action` names the
+// object: "create dataset /stocks".
+[[noreturn]] void fail(const std::string& file, const std::string& action);
+
+inline hid_t check_id(hid_t id, const std::string& file, const std::string& action) {
+    if (id < 0) {
+        fail(file, action);
+    }
+    return id;
+}
+
+inline void check_status(herr_t status, const std::string& file, const std::string& action) {
+    if (status < 0) {
+        fail(file, action);
+    }
+}
+
+// Opens or creates something and owns the result; throws FileError when `id` is negative.
+inline Handle own(hid_t id, const std::string& file, const std::string& action) {
+    return Handle(check_id(id, file, action));
+}
+
+// A variable-length UTF-8 string type: what netCDF-4 reads as NC_STRING and xarray as str.
+Handle utf8_string_type(const std::string& file);
+
+// Scalar attributes, written in creation order.
+void write_string_attribute(hid_t object, const char* name, std::string_view value,
+                            const std::string& file);
+void write_double_attribute(hid_t object, const char* name, double value, const std::string& file);
+void write_uint64_attribute(hid_t object, const char* name, std::uint64_t value,
+                            const std::string& file);
+// A one-dimensional int32 attribute.
+void write_int_attribute(hid_t object, const char* name, std::span<const int> values,
+                         const std::string& file);
+
+bool has_attribute(hid_t object, const char* name, const std::string& file);
+// The readers accept variable-length and fixed-length strings; a null dataspace reads as "".
+// They throw FormatError when the attribute is missing or of another kind.
+std::string read_string_attribute(hid_t object, const char* name, const std::string& file);
+double read_double_attribute(hid_t object, const char* name, const std::string& file);
+std::uint64_t read_uint64_attribute(hid_t object, const char* name, const std::string& file);
+std::vector<int> read_int_attribute(hid_t object, const char* name, const std::string& file);
+
+bool has_link(hid_t group, const char* name, const std::string& file);
+std::vector<hsize_t> dataset_shape(hid_t dataset, const std::string& file);
+// Writes every element of a one-dimensional string dataset.
+void write_strings(hid_t dataset, const std::vector<std::string>& values, const std::string& file);
+std::vector<std::string> read_strings(hid_t dataset, const std::string& file);
+
+} // namespace deportsim::hdf5

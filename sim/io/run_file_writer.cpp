@@ -1,0 +1,798 @@
+// RunFileWriter: the run file as netCDF-4 tools expect to find it (docs/output-format.md).
+//
+// What makes plain HDF5 readable by netCDF-C (and so by ncdump and xarray):
+//  - every dimension is a one-dimensional dataset made a dimension scale (H5DSset_scale) with
+//    the dimension's name, and every other dataset has a scale attached to each of its
+//    dimensions (H5DSattach_scale); variables in the `flows` group use the root's scales;
+//  - link and attribute creation order are tracked and indexed, as netCDF-4 files do;
+//  - strings (labels and text attributes) are variable-length UTF-8, which netCDF-C reads as
+//    NC_STRING and xarray as str;
+//  - the time dimension is unlimited, so every time-indexed dataset is chunked.
+// Modification times are not stored, so that the same run gives the same bytes.
+
+#include "io/run_file.hpp"
+
+#include "core/error.hpp"
+#include "deportsim/version.hpp"
+#include "io/hdf5_handle.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <numeric>
+#include <utility>
+
+namespace deportsim {
+
+namespace {
+
+constexpr unsigned deflate_level = 4;
+// Steps per chunk: the largest of 128, 64, 32 that keeps the largest dataset's chunk within
+// about 1 MiB (what HDF5's and netCDF's chunk caches hold comfortably), and 32 at least.
+constexpr hsize_t most_steps_per_chunk = 128;
+constexpr hsize_t least_steps_per_chunk = 32;
+constexpr std::size_t target_chunk_bytes = std::size_t{1} << 20;
+
+hsize_t steps_per_chunk(std::size_t largest_step_bytes, int expected_records) {
+    hsize_t steps = most_steps_per_chunk;
+    while (steps > least_steps_per_chunk && steps * largest_step_bytes > target_chunk_bytes) {
+        steps /= 2;
+    }
+    // A short run needs no chunk longer than itself.
+    return std::clamp<hsize_t>(static_cast<hsize_t>(std::max(expected_records, 1)), 1, steps);
+}
+
+// `created`: the current UTC time, or SOURCE_DATE_EPOCH (seconds since 1970-01-01 UTC) when set,
+// following https://reproducible-builds.org/specs/source-date-epoch/.
+std::string creation_time() {
+    std::time_t seconds = 0;
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr) {
+        long long value = -1;
+        const char* end = epoch + std::strlen(epoch);
+        const auto [stop, error] = std::from_chars(epoch, end, value);
+        if (error != std::errc{} || stop != end || value < 0) {
+            throw InputError("SOURCE_DATE_EPOCH must be a whole number of seconds since "
+                             "1970-01-01T00:00:00Z, not '" +
+                             std::string(epoch) + "'");
+        }
+        seconds = static_cast<std::time_t>(value);
+    } else {
+        seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    }
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines) {
+        text += text.empty() ? line : "\n" + line;
+    }
+    return text;
+}
+
+std::string shape_text(Eigen::Index rows, Eigen::Index cols) {
+    return std::to_string(rows) + " x " + std::to_string(cols);
+}
+
+void require_shape(const CellArray& values, Eigen::Index rows, Eigen::Index cols,
+                   const std::string& what) {
+    if (values.rows() != rows || values.cols() != cols) {
+        throw InternalError("run file: " + what + " has shape " +
+                            shape_text(values.rows(), values.cols()) + ", the scenario gives " +
+                            shape_text(rows, cols));
+    }
+}
+
+void require_size(const Eigen::ArrayXd& values, Eigen::Index size, const std::string& what) {
+    if (values.size() != size) {
+        throw InternalError("run file: " + what + " has " + std::to_string(values.size()) +
+                            " entries, the scenario gives " + std::to_string(size));
+    }
+}
+
+// Creation properties of the file (its root group) and of groups: link and attribute creation
+// order tracked and indexed, as in netCDF-4; no modification times.
+hdf5::Handle group_properties(hid_t property_class, const std::string& file) {
+    const std::string action = "set up group creation properties";
+    hdf5::Handle properties = hdf5::own(H5Pcreate(property_class), file, action);
+    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    hdf5::check_status(H5Pset_link_creation_order(properties.get(), order), file, action);
+    hdf5::check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
+    hdf5::check_status(H5Pset_obj_track_times(properties.get(), false), file, action);
+    return properties;
+}
+
+// Creation properties of a dataset: attribute creation order, no modification times, and for
+// time-indexed datasets a chunk shape with shuffle and deflate.
+hdf5::Handle dataset_properties(const std::vector<hsize_t>& chunk, const std::string& file) {
+    const std::string action = "set up dataset creation properties";
+    hdf5::Handle properties = hdf5::own(H5Pcreate(H5P_DATASET_CREATE), file, action);
+    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    hdf5::check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
+    hdf5::check_status(H5Pset_obj_track_times(properties.get(), false), file, action);
+    if (!chunk.empty()) {
+        hdf5::check_status(
+            H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data()), file,
+            action);
+        hdf5::check_status(H5Pset_shuffle(properties.get()), file, action);
+        hdf5::check_status(H5Pset_deflate(properties.get(), deflate_level), file, action);
+    }
+    return properties;
+}
+
+void describe_variable(hid_t dataset, std::string_view long_name, std::string_view units,
+                       const std::string& file) {
+    hdf5::write_string_attribute(dataset, "long_name", long_name, file);
+    hdf5::write_string_attribute(dataset, "units", units, file);
+}
+
+// A one-dimensional dataset that is not time-indexed: a coordinate or auxiliary variable.
+hdf5::Handle create_fixed(hid_t location, const char* name, hid_t file_type, hsize_t size,
+                          const std::string& file) {
+    const std::string action = "create dataset " + std::string(name);
+    const hdf5::Handle space = hdf5::own(H5Screate_simple(1, &size, nullptr), file, action);
+    const hdf5::Handle properties = dataset_properties({}, file);
+    return hdf5::own(H5Dcreate2(location, name, file_type, space.get(), H5P_DEFAULT,
+                                properties.get(), H5P_DEFAULT),
+                     file, action);
+}
+
+hdf5::Handle create_strings(hid_t location, const char* name,
+                            const std::vector<std::string>& values, const char* long_name,
+                            const std::string& file) {
+    const hdf5::Handle type = hdf5::utf8_string_type(file);
+    hdf5::Handle dataset = create_fixed(location, name, type.get(), values.size(), file);
+    hdf5::write_strings(dataset.get(), values, file);
+    describe_variable(dataset.get(), long_name, "1", file);
+    return dataset;
+}
+
+// The coordinate variable of a dimension: a string dataset made a dimension scale.
+hdf5::Handle create_dimension(hid_t location, const char* name,
+                              const std::vector<std::string>& labels, const char* long_name,
+                              const std::string& file) {
+    hdf5::Handle dataset = create_strings(location, name, labels, long_name, file);
+    hdf5::check_status(H5DSset_scale(dataset.get(), name), file,
+                       "make " + std::string(name) + " a dimension scale");
+    return dataset;
+}
+
+void attach(hid_t dataset, std::initializer_list<hid_t> scales, const std::string& file) {
+    unsigned index = 0;
+    for (const hid_t scale : scales) {
+        hdf5::check_status(H5DSattach_scale(dataset, scale, index), file,
+                           "attach dimension " + std::to_string(index) + " of " +
+                               hdf5::object_path(dataset));
+        ++index;
+    }
+}
+
+// Chunks as HDF5's filter pipeline (shuffle, then deflate) would store them, made here so that
+// they can be made on another thread, outside HDF5 (whose thread-safe build runs one call at a
+// time), while the simulation goes on. Readers undo them with HDF5's own filters. One
+// ChunkFilter keeps its zlib state and buffers from chunk to chunk; it is used by one thread at
+// a time.
+static_assert(std::endian::native == std::endian::little,
+              "chunks are shuffled in memory order and stored as little-endian float64");
+
+class ChunkFilter {
+public:
+    explicit ChunkFilter(std::string file) : file_(std::move(file)) {
+        // What compress2() at deflate_level uses: a zlib stream, 32 KiB window, default memory.
+        if (deflateInit(&stream_, static_cast<int>(deflate_level)) != Z_OK) {
+            throw FileError("cannot set up compression for " + file_ + ": out of memory");
+        }
+    }
+    ~ChunkFilter() { deflateEnd(&stream_); }
+    ChunkFilter(const ChunkFilter&) = delete;
+    ChunkFilter& operator=(const ChunkFilter&) = delete;
+
+    std::vector<unsigned char> operator()(const std::vector<double>& values) {
+        const bool all_zero = std::all_of(values.begin(), values.end(), [](double v) {
+            return std::bit_cast<std::uint64_t>(v) == 0;
+        });
+        if (all_zero) { // common for flows that a scenario does not use: made once per size
+            auto& cached = zero_chunks_[values.size()];
+            if (cached.empty()) {
+                cached = filter(values);
+            }
+            return cached;
+        }
+        return filter(values);
+    }
+
+private:
+    std::vector<unsigned char> filter(const std::vector<double>& values) {
+        // Shuffle (H5Z_FILTER_SHUFFLE): byte b of element i goes to b * elements + i.
+        constexpr std::size_t width = sizeof(double);
+        const std::size_t elements = values.size();
+        const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
+        shuffled_.resize(elements * width);
+        for (std::size_t b = 0; b < width; ++b) {
+            unsigned char* plane = shuffled_.data() + b * elements;
+            for (std::size_t i = 0; i < elements; ++i) {
+                plane[i] = bytes[i * width + b];
+            }
+        }
+        // Deflate (H5Z_FILTER_DEFLATE): one zlib stream per chunk.
+        const auto input = static_cast<uLong>(shuffled_.size());
+        std::vector<unsigned char> deflated(deflateBound(&stream_, input));
+        stream_.next_in = shuffled_.data();
+        stream_.avail_in = static_cast<uInt>(input);
+        stream_.next_out = deflated.data();
+        stream_.avail_out = static_cast<uInt>(deflated.size());
+        const int status = deflate(&stream_, Z_FINISH);
+        deflated.resize(deflated.size() - stream_.avail_out);
+        if (status != Z_STREAM_END || deflateReset(&stream_) != Z_OK) {
+            throw FileError("cannot compress a chunk for " + file_);
+        }
+        return deflated;
+    }
+
+    std::string file_;
+    z_stream stream_{};
+    std::vector<unsigned char> shuffled_;
+    std::map<std::size_t, std::vector<unsigned char>> zero_chunks_;
+};
+
+// A time-indexed dataset (time, cell dimensions...), extendible along time. Steps are buffered
+// in memory; a full buffer is one chunk, handed over (take_chunk) to be filtered elsewhere and
+// written whole (write_chunk) with H5Dwrite_chunk.
+class Series {
+public:
+    Series() = default;
+    Series(hid_t location, const char* name, std::vector<hsize_t> cell_shape, hsize_t chunk_steps,
+           const std::string& file)
+        : cell_shape_(std::move(cell_shape)),
+          cells_(std::accumulate(cell_shape_.begin(), cell_shape_.end(), hsize_t{1},
+                                 std::multiplies<>())),
+          chunk_steps_(chunk_steps) {
+        std::vector<hsize_t> shape{0};
+        std::vector<hsize_t> max_shape{H5S_UNLIMITED};
+        std::vector<hsize_t> chunk{chunk_steps};
+        for (const hsize_t size : cell_shape_) {
+            shape.push_back(size);
+            // A chunk spans at least one element; a dimension of length 0 (a scenario without
+            // programmes, say) therefore gets an unlimited maximum, which HDF5 allows.
+            max_shape.push_back(size == 0 ? H5S_UNLIMITED : size);
+            chunk.push_back(std::max<hsize_t>(size, 1));
+        }
+        const std::string action = "create dataset " + std::string(name);
+        const hdf5::Handle space = hdf5::own(
+            H5Screate_simple(static_cast<int>(shape.size()), shape.data(), max_shape.data()), file,
+            action);
+        const hdf5::Handle properties = dataset_properties(chunk, file);
+        dataset_ = hdf5::own(H5Dcreate2(location, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                        properties.get(), H5P_DEFAULT),
+                             file, action);
+        buffer_.assign(chunk_steps_ * cells_, 0.0);
+    }
+
+    hid_t id() const { return dataset_.get(); }
+    hsize_t buffered() const { return buffered_; }
+
+    void append(const double* values) {
+        if (cells_ > 0) {
+            std::memcpy(buffer_.data() + buffered_ * cells_, values, cells_ * sizeof(double));
+        }
+        ++buffered_;
+    }
+    void append(double value) { append(&value); }
+
+    // The buffered steps as one whole chunk: the steps not recorded (at the end of a run) are
+    // zero, HDF5's default fill value. Empty when the dataset has no cells.
+    std::vector<double> take_chunk() {
+        std::fill(buffer_.begin() + static_cast<std::ptrdiff_t>(buffered_ * cells_), buffer_.end(),
+                  0.0);
+        std::vector<double> chunk = std::move(buffer_);
+        buffer_ = std::move(spare_);
+        buffer_.resize(chunk_steps_ * cells_);
+        buffered_ = 0;
+        return chunk;
+    }
+    // Takes a chunk's memory back once it has been filtered, to fill it again.
+    void give_back(std::vector<double> chunk) { spare_ = std::move(chunk); }
+
+    // Extends the dataset by `steps` and writes their chunk, already filtered.
+    void write_chunk(hsize_t steps, const std::vector<unsigned char>& filtered,
+                     const std::string& file) {
+        const std::string action = "write " + hdf5::object_path(dataset_.get());
+        std::vector<hsize_t> extent{written_ + steps};
+        extent.insert(extent.end(), cell_shape_.begin(), cell_shape_.end());
+        hdf5::check_status(H5Dset_extent(dataset_.get(), extent.data()), file, action);
+        if (cells_ > 0) {
+            std::vector<hsize_t> offset(extent.size(), 0);
+            offset[0] = written_;
+            // Filter mask 0: every filter of the pipeline (shuffle, deflate) was applied.
+            hdf5::check_status(H5Dwrite_chunk(dataset_.get(), H5P_DEFAULT, 0, offset.data(),
+                                              filtered.size(), filtered.data()),
+                               file, action);
+        }
+        written_ += steps;
+    }
+
+    void close() { dataset_.reset(); }
+
+private:
+    hdf5::Handle dataset_;
+    std::vector<hsize_t> cell_shape_;
+    hsize_t cells_ = 1;
+    hsize_t chunk_steps_ = 1;
+    std::vector<double> buffer_; // chunk_steps_ steps of cells_ values
+    std::vector<double> spare_;  // a buffer being filtered, or back from it
+    hsize_t buffered_ = 0;       // steps in the buffer
+    hsize_t written_ = 0;        // steps in the file
+};
+
+// The chunks of every series for the same steps, filtered on a worker thread.
+struct ChunkBatch {
+    hsize_t steps = 0;
+    std::vector<std::vector<double>> chunks;          // one per series, in their order
+    std::vector<std::vector<unsigned char>> filtered; // the same, shuffled and deflated
+};
+
+std::vector<std::string> codes_of(const Scenario& scenario, const std::vector<int>& countries) {
+    std::vector<std::string> codes;
+    for (const int country : countries) {
+        codes.push_back(scenario.countries.at(static_cast<std::size_t>(country)).code);
+    }
+    return codes;
+}
+
+} // namespace
+
+struct RunFileWriter::Impl {
+    std::string path;
+    std::string partial; // path + ".partial" until finish()
+    bool finished = false;
+
+    // Sizes of the dimensions, to check every StepOutputs against.
+    Eigen::Index countries = 0;
+    Eigen::Index groups = 0;
+    Eigen::Index programmes = 0;
+    Eigen::Index agreements = 0;
+    Eigen::Index facilities = 0;
+    double dt_days = 1;
+    int last_step = -1;
+    hsize_t chunk_steps = 1;
+
+    // Declared first so that it is closed last, after every dataset in it.
+    hdf5::Handle file;
+    hdf5::Handle flows_group;
+
+    Series time;
+    Series stocks;
+    Series removals_by_destination;
+    Series deterrence_factor;
+    Series programme_flights;
+    Series programme_passengers;
+    Series programme_cost;
+    Series programme_budget_left;
+    Series agreement_transfers;
+    Series agreement_held;
+    Series agreement_fees;
+    Series agreement_quota_used;
+    Series facility_occupancy;
+    Series facility_cost;
+    std::array<Series, flow_count> flows;
+
+    template <class F>
+    void for_each_series(F&& f) {
+        for (Series* series :
+             {&time, &stocks, &removals_by_destination, &deterrence_factor, &programme_flights,
+              &programme_passengers, &programme_cost, &programme_budget_left, &agreement_transfers,
+              &agreement_held, &agreement_fees, &agreement_quota_used, &facility_occupancy,
+              &facility_cost}) {
+            f(*series);
+        }
+        for (Series& series : flows) {
+            f(series);
+        }
+    }
+
+    // The batch being filtered on a worker thread while the simulation goes on, by `filter`.
+    // One batch at a time: flush() waits for the last before it hands over the next.
+    std::unique_ptr<ChunkFilter> filter;
+    std::future<ChunkBatch> filtering;
+
+    // Writes the batch being filtered, once ready, then hands the buffered steps over to be
+    // filtered in turn. Batches are written in order, so the file's layout never depends on
+    // timing.
+    void flush() {
+        write_filtered();
+        if (time.buffered() == 0) {
+            return;
+        }
+        ChunkBatch batch;
+        batch.steps = time.buffered();
+        for_each_series([&](Series& series) { batch.chunks.push_back(series.take_chunk()); });
+        filtering = std::async(
+            std::launch::async, [batch = std::move(batch), filter = filter.get()]() mutable {
+                for (const auto& chunk : batch.chunks) {
+                    batch.filtered.push_back(chunk.empty() ? std::vector<unsigned char>{}
+                                                           : (*filter)(chunk));
+                }
+                return std::move(batch);
+            });
+    }
+
+    void write_filtered() {
+        if (!filtering.valid()) {
+            return;
+        }
+        ChunkBatch batch = filtering.get();
+        std::size_t index = 0;
+        for_each_series([&](Series& series) {
+            series.write_chunk(batch.steps, batch.filtered[index], partial);
+            series.give_back(std::move(batch.chunks[index]));
+            ++index;
+        });
+    }
+
+    void create(const Scenario& scenario, const RunInfo& info);
+    void write_attributes(const Scenario& scenario, const RunInfo& info);
+};
+
+void RunFileWriter::Impl::write_attributes(const Scenario& scenario, const RunInfo& info) {
+    const hid_t root = file.get();
+    const int version[2] = {run_format_major, run_format_minor};
+    hdf5::write_string_attribute(root, "format", run_file_type, partial);
+    hdf5::write_int_attribute(root, "format_version", version, partial);
+    hdf5::write_string_attribute(root, "engine_version", engine_version, partial);
+    hdf5::write_string_attribute(root, "git_revision", git_revision, partial);
+    hdf5::write_string_attribute(root, "mode", enum_name(mode_names, info.mode), partial);
+    hdf5::write_uint64_attribute(root, "seed", info.seed, partial);
+    hdf5::write_string_attribute(root, "scenario_name", scenario.name, partial);
+    hdf5::write_string_attribute(root, "scenario_yaml", scenario.yaml_text, partial);
+    hdf5::write_string_attribute(root, "scenario_sha256", info.scenario_sha256, partial);
+    hdf5::write_string_attribute(root, "scenario_overrides", join_lines(scenario.overrides),
+                                 partial);
+    hdf5::write_string_attribute(root, "start_date", format_iso_date(scenario.start), partial);
+    hdf5::write_double_attribute(root, "dt_days", scenario.dt_days, partial);
+    hdf5::write_string_attribute(root, "created", creation_time(), partial);
+    hdf5::write_string_attribute(root, "Conventions", "CF-1.8", partial);
+}
+
+void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) {
+    countries = static_cast<Eigen::Index>(scenario.countries.size());
+    groups = static_cast<Eigen::Index>(scenario.groups.size());
+    programmes = static_cast<Eigen::Index>(scenario.programmes.size());
+    agreements = static_cast<Eigen::Index>(scenario.agreements.size());
+    facilities = static_cast<Eigen::Index>(scenario.facilities.size());
+    dt_days = scenario.dt_days;
+    const auto largest_step = static_cast<std::size_t>(
+        std::max({countries * status_count * groups, countries * groups, countries * countries,
+                  programmes, agreements, facilities, Eigen::Index{1}}));
+    chunk_steps = steps_per_chunk(largest_step * sizeof(double), scenario.steps() + 1);
+    filter = std::make_unique<ChunkFilter>(partial);
+
+    {
+        const hdf5::Handle creation = group_properties(H5P_FILE_CREATE, partial);
+        const hdf5::Handle access =
+            hdf5::own(H5Pcreate(H5P_FILE_ACCESS), partial, "set up file access properties");
+        // Closing the file fails if anything in it is still open: finish() closes everything.
+        hdf5::check_status(H5Pset_fclose_degree(access.get(), H5F_CLOSE_SEMI), partial,
+                           "set up file access properties");
+        file =
+            hdf5::Handle(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, creation.get(), access.get()));
+        if (!file.valid()) {
+            hdf5::fail("cannot create " + partial);
+        }
+    }
+    write_attributes(scenario, info);
+    const hid_t root = file.get();
+    const std::lock_guard scales_lock(hdf5::dimension_scale_mutex());
+
+    // Dimensions, each with its coordinate variable, then the auxiliary variables along it.
+    time = Series(root, "time", {}, chunk_steps, partial);
+    hdf5::write_string_attribute(time.id(), "long_name", "time", partial);
+    hdf5::write_string_attribute(time.id(), "units",
+                                 "days since " + format_iso_date(scenario.start), partial);
+    hdf5::write_string_attribute(time.id(), "calendar", "proleptic_gregorian", partial);
+    hdf5::write_string_attribute(time.id(), "standard_name", "time", partial);
+    hdf5::write_string_attribute(time.id(), "axis", "T", partial);
+    hdf5::check_status(H5DSset_scale(time.id(), "time"), partial, "make time a dimension scale");
+
+    std::vector<std::string> codes, names, statuses, group_ids, nationalities, profiles;
+    std::vector<signed char> on_map;
+    for (const auto& country : scenario.countries) {
+        codes.push_back(country.code);
+        names.push_back(country.name);
+        on_map.push_back(country.on_map ? 1 : 0);
+    }
+    for (const auto status : status_names) {
+        statuses.emplace_back(status);
+    }
+    for (const auto& group : scenario.groups) {
+        group_ids.push_back(group.id);
+        nationalities.push_back(
+            scenario.countries.at(static_cast<std::size_t>(group.nationality)).code);
+        profiles.push_back(scenario.profiles.at(static_cast<std::size_t>(group.profile)));
+    }
+
+    const hdf5::Handle country =
+        create_dimension(root, "country", codes, "country (ISO 3166 alpha-3 code)", partial);
+    const hdf5::Handle country_name =
+        create_strings(root, "country_name", names, "country name", partial);
+    attach(country_name.get(), {country.get()}, partial);
+    {
+        const hdf5::Handle dataset =
+            create_fixed(root, "country_on_map", H5T_STD_I8LE, on_map.size(), partial);
+        if (!on_map.empty()) {
+            hdf5::check_status(H5Dwrite(dataset.get(), H5T_NATIVE_SCHAR, H5S_ALL, H5S_ALL,
+                                        H5P_DEFAULT, on_map.data()),
+                               partial, "write /country_on_map");
+        }
+        describe_variable(dataset.get(), "1 for a country on the map, 0 for a nationality only",
+                          "1", partial);
+        attach(dataset.get(), {country.get()}, partial);
+    }
+
+    const hdf5::Handle status =
+        create_dimension(root, "status", statuses, "where a person stands", partial);
+
+    const hdf5::Handle group =
+        create_dimension(root, "group", group_ids, "group (nationality/profile)", partial);
+    for (const auto& [name, values, long_name] :
+         {std::tuple{"group_nationality", &nationalities, "nationality of the group"},
+          std::tuple{"group_profile", &profiles, "profile of the group"}}) {
+        const hdf5::Handle dataset = create_strings(root, name, *values, long_name, partial);
+        attach(dataset.get(), {group.get()}, partial);
+    }
+
+    const hdf5::Handle destination =
+        create_dimension(root, "destination", codes, "destination country of a removal", partial);
+
+    std::vector<std::string> programme_ids, programme_senders;
+    for (const auto& programme : scenario.programmes) {
+        programme_ids.push_back(programme.id);
+        programme_senders.push_back(codes_of(scenario, {programme.sender}).front());
+    }
+    const hdf5::Handle programme =
+        create_dimension(root, "programme", programme_ids, "flight programme", partial);
+    {
+        const hdf5::Handle dataset = create_strings(root, "programme_sender", programme_senders,
+                                                    "country operating the programme", partial);
+        attach(dataset.get(), {programme.get()}, partial);
+    }
+
+    std::vector<std::string> agreement_ids, senders, receivers, dispositions;
+    for (const auto& agreement : scenario.agreements) {
+        agreement_ids.push_back(agreement.id);
+        senders.push_back(codes_of(scenario, {agreement.sender}).front());
+        receivers.push_back(codes_of(scenario, {agreement.receiver}).front());
+        dispositions.emplace_back(enum_name(disposition_names, agreement.disposition));
+    }
+    const hdf5::Handle agreement =
+        create_dimension(root, "agreement", agreement_ids, "agreement", partial);
+    for (const auto& [name, values, long_name] :
+         {std::tuple{"agreement_sender", &senders, "country sending people under the agreement"},
+          std::tuple{"agreement_receiver", &receivers,
+                     "country receiving people under the agreement"},
+          std::tuple{"agreement_disposition", &dispositions,
+                     "what the receiver does: imprison, shelter or release"}}) {
+        const hdf5::Handle dataset = create_strings(root, name, *values, long_name, partial);
+        attach(dataset.get(), {agreement.get()}, partial);
+    }
+
+    std::vector<std::string> facility_ids, facility_countries, facility_kinds;
+    std::vector<double> capacities;
+    for (const auto& facility : scenario.facilities) {
+        facility_ids.push_back(facility.id);
+        facility_countries.push_back(codes_of(scenario, {facility.country}).front());
+        facility_kinds.emplace_back(enum_name(facility_kind_names, facility.kind));
+        capacities.push_back(facility.capacity);
+    }
+    const hdf5::Handle facility =
+        create_dimension(root, "facility", facility_ids, "facility", partial);
+    for (const auto& [name, values, long_name] :
+         {std::tuple{"facility_country", &facility_countries, "country of the facility"},
+          std::tuple{"facility_kind", &facility_kinds,
+                     "kind of facility: detention, prison or shelter"}}) {
+        const hdf5::Handle dataset = create_strings(root, name, *values, long_name, partial);
+        attach(dataset.get(), {facility.get()}, partial);
+    }
+    {
+        const hdf5::Handle dataset =
+            create_fixed(root, "facility_capacity", H5T_IEEE_F64LE, capacities.size(), partial);
+        if (!capacities.empty()) {
+            hdf5::check_status(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                        H5P_DEFAULT, capacities.data()),
+                               partial, "write /facility_capacity");
+        }
+        describe_variable(dataset.get(), "capacity of the facility", "persons", partial);
+        attach(dataset.get(), {facility.get()}, partial);
+    }
+
+    // Time-indexed variables. `coordinates` names the auxiliary variables along their
+    // dimensions (CF), which xarray then shows as coordinates.
+    const auto hsize = [](Eigen::Index n) { return static_cast<hsize_t>(n); };
+    const auto variable = [&](hid_t location, const char* name, std::vector<hsize_t> cells,
+                              std::initializer_list<hid_t> scales, std::string_view long_name,
+                              const char* units, const char* coordinates) {
+        Series series(location, name, std::move(cells), chunk_steps, partial);
+        describe_variable(series.id(), long_name, units, partial);
+        if (coordinates != nullptr) {
+            hdf5::write_string_attribute(series.id(), "coordinates", coordinates, partial);
+        }
+        attach(series.id(), scales, partial);
+        return series;
+    };
+    const hid_t t = time.id();
+    stocks = variable(root, "stocks", {hsize(countries), status_count, hsize(groups)},
+                      {t, country.get(), status.get(), group.get()},
+                      "persons by country, status and group at the end of the step", "persons",
+                      "country_name group_nationality group_profile");
+    removals_by_destination =
+        variable(root, "removals_by_destination", {hsize(countries), hsize(countries)},
+                 {t, country.get(), destination.get()},
+                 "persons removed in the step by the sending country to the destination", "persons",
+                 "country_name");
+    deterrence_factor =
+        variable(root, "deterrence_factor", {}, {t},
+                 "multiplier on departures and re-migration in the step", "1", nullptr);
+    const std::vector<hsize_t> per_programme{hsize(programmes)};
+    const auto programme_variable = [&](const char* name, const char* long_name,
+                                        const char* units) {
+        return variable(root, name, per_programme, {t, programme.get()}, long_name, units,
+                        "programme_sender");
+    };
+    programme_flights =
+        programme_variable("programme_flights", "flights flown in the step", "flights");
+    programme_passengers =
+        programme_variable("programme_passengers", "persons carried in the step", "persons");
+    programme_cost = programme_variable("programme_cost", "money spent in the step", "USD");
+    programme_budget_left = programme_variable(
+        "programme_budget_left", "budget left after the step (inf: no budget limit)", "USD");
+    const std::vector<hsize_t> per_agreement{hsize(agreements)};
+    const auto agreement_variable = [&](const char* name, const char* long_name,
+                                        const char* units) {
+        return variable(root, name, per_agreement, {t, agreement.get()}, long_name, units,
+                        "agreement_sender agreement_receiver agreement_disposition");
+    };
+    agreement_transfers = agreement_variable(
+        "agreement_transfers", "persons received under the agreement in the step", "persons");
+    agreement_held = agreement_variable(
+        "agreement_held", "persons held under the agreement at the end of the step", "persons");
+    agreement_fees = agreement_variable(
+        "agreement_fees", "fees paid by the sender under the agreement in the step", "USD");
+    agreement_quota_used = agreement_variable(
+        "agreement_quota_used", "persons received under the agreement since the start", "persons");
+    const std::vector<hsize_t> per_facility{hsize(facilities)};
+    const auto facility_variable = [&](const char* name, const char* long_name, const char* units) {
+        return variable(root, name, per_facility, {t, facility.get()}, long_name, units,
+                        "facility_country facility_kind facility_capacity");
+    };
+    facility_occupancy = facility_variable(
+        "facility_occupancy", "persons in the facility at the end of the step", "persons");
+    facility_cost = facility_variable("facility_cost", "occupancy cost in the step", "USD");
+
+    // One variable per process in the group `flows`, on the root group's dimensions.
+    {
+        const hdf5::Handle creation = group_properties(H5P_GROUP_CREATE, partial);
+        flows_group = hdf5::own(H5Gcreate2(root, "flows", H5P_DEFAULT, creation.get(), H5P_DEFAULT),
+                                partial, "create group /flows");
+    }
+    for (int f = 0; f < flow_count; ++f) {
+        const auto index = static_cast<std::size_t>(f);
+        const std::string name(flow_names[index]);
+        flows[index] =
+            variable(flows_group.get(), name.c_str(), {hsize(countries), hsize(groups)},
+                     {t, country.get(), group.get()}, flow_descriptions[index], "persons", nullptr);
+    }
+}
+
+RunFileWriter::RunFileWriter(std::string path) : path_(std::move(path)) {}
+
+RunFileWriter::~RunFileWriter() {
+    if (impl_ && !impl_->finished) {
+        hdf5::silence_errors();
+        const std::string partial = impl_->partial;
+        impl_.reset(); // closes every dataset, then the file
+        std::error_code ignored;
+        std::filesystem::remove(partial, ignored);
+    }
+}
+
+void RunFileWriter::start(const Scenario& scenario, const RunInfo& info) {
+    hdf5::silence_errors();
+    if (impl_) {
+        throw InternalError("RunFileWriter::start called twice for " + path_);
+    }
+    impl_ = std::make_unique<Impl>();
+    impl_->path = path_;
+    impl_->partial = path_ + ".partial";
+    impl_->create(scenario, info);
+}
+
+void RunFileWriter::record(int step, const StepOutputs& outputs) {
+    hdf5::silence_errors();
+    if (!impl_ || impl_->finished) {
+        throw InternalError("RunFileWriter::record called outside start() ... finish() for " +
+                            path_);
+    }
+    Impl& run = *impl_;
+    if (step <= run.last_step) {
+        throw InternalError("RunFileWriter::record: step " + std::to_string(step) +
+                            " follows step " + std::to_string(run.last_step));
+    }
+    require_shape(outputs.stocks, run.countries * status_count, run.groups, "stocks");
+    for (int f = 0; f < flow_count; ++f) {
+        require_shape(outputs.flows[static_cast<std::size_t>(f)], run.countries, run.groups,
+                      "flow " + std::string(flow_names[static_cast<std::size_t>(f)]));
+    }
+    require_shape(outputs.removals_by_destination, run.countries, run.countries,
+                  "removals_by_destination");
+    for (const auto& [values, size, name] :
+         {std::tuple{&outputs.programme_flights, run.programmes, "programme_flights"},
+          std::tuple{&outputs.programme_passengers, run.programmes, "programme_passengers"},
+          std::tuple{&outputs.programme_cost, run.programmes, "programme_cost"},
+          std::tuple{&outputs.programme_budget_left, run.programmes, "programme_budget_left"},
+          std::tuple{&outputs.agreement_transfers, run.agreements, "agreement_transfers"},
+          std::tuple{&outputs.agreement_held, run.agreements, "agreement_held"},
+          std::tuple{&outputs.agreement_fees, run.agreements, "agreement_fees"},
+          std::tuple{&outputs.agreement_quota_used, run.agreements, "agreement_quota_used"},
+          std::tuple{&outputs.facility_occupancy, run.facilities, "facility_occupancy"},
+          std::tuple{&outputs.facility_cost, run.facilities, "facility_cost"}}) {
+        require_size(*values, size, name);
+    }
+
+    run.last_step = step;
+    run.time.append(step * run.dt_days);
+    run.stocks.append(outputs.stocks.data());
+    run.removals_by_destination.append(outputs.removals_by_destination.data());
+    run.deterrence_factor.append(outputs.deterrence_factor);
+    run.programme_flights.append(outputs.programme_flights.data());
+    run.programme_passengers.append(outputs.programme_passengers.data());
+    run.programme_cost.append(outputs.programme_cost.data());
+    run.programme_budget_left.append(outputs.programme_budget_left.data());
+    run.agreement_transfers.append(outputs.agreement_transfers.data());
+    run.agreement_held.append(outputs.agreement_held.data());
+    run.agreement_fees.append(outputs.agreement_fees.data());
+    run.agreement_quota_used.append(outputs.agreement_quota_used.data());
+    run.facility_occupancy.append(outputs.facility_occupancy.data());
+    run.facility_cost.append(outputs.facility_cost.data());
+    for (std::size_t f = 0; f < run.flows.size(); ++f) {
+        run.flows[f].append(outputs.flows[f].data());
+    }
+    if (run.time.buffered() == run.chunk_steps) {
+        run.flush();
+    }
+}
+
+void RunFileWriter::finish() {
+    hdf5::silence_errors();
+    if (!impl_ || impl_->finished) {
+        throw InternalError("RunFileWriter::finish called without start() or twice for " + path_);
+    }
+    Impl& run = *impl_;
+    run.flush();
+    run.write_filtered();
+    run.for_each_series([](Series& series) { series.close(); });
+    run.flows_group.reset();
+    if (H5Fclose(run.file.release()) < 0) {
+        hdf5::fail("cannot close " + run.partial);
+    }
+    std::error_code error;
+    std::filesystem::rename(run.partial, run.path, error);
+    if (error) {
+        throw FileError("cannot rename " + run.partial + " to " + run.path + ": " +
+                        error.message());
+    }
+    run.finished = true;
+}
+
+} // namespace deportsim
