@@ -369,7 +369,8 @@ std::string describe_run_file(const std::string& path) {
             : run.start_date;
     out << "dates:       " << format_iso_date(run.start_date) << " to " << format_iso_date(last)
         << ", " << plural(static_cast<std::size_t>(records), "record", "records")
-        << " (step 0 is the initial state), dt " << run.dt_days << " days\n";
+        << " (step 0 is the initial state), steps of " << run.dt_days
+        << (run.dt_days == 1 ? " day\n" : " days\n");
     out << "dimensions:  " << plural(countries, "country", "countries") << ", "
         << plural(run.statuses.size(), "status", "statuses") << ", "
         << plural(groups, "group", "groups") << ", "

@@ -443,10 +443,12 @@ struct RunFileWriter::Impl {
     }
 
     void create(const Scenario& scenario, const RunInfo& info);
-    void write_attributes(const Scenario& scenario, const RunInfo& info);
+    void write_attributes(const Scenario& scenario, const RunInfo& info,
+                          const std::string& created);
 };
 
-void RunFileWriter::Impl::write_attributes(const Scenario& scenario, const RunInfo& info) {
+void RunFileWriter::Impl::write_attributes(const Scenario& scenario, const RunInfo& info,
+                                           const std::string& created) {
     const hid_t root = file.get();
     const int version[2] = {run_format_major, run_format_minor};
     hdf5::write_string_attribute(root, "format", run_file_type, partial);
@@ -462,11 +464,12 @@ void RunFileWriter::Impl::write_attributes(const Scenario& scenario, const RunIn
                                  partial);
     hdf5::write_string_attribute(root, "start_date", format_iso_date(scenario.start), partial);
     hdf5::write_double_attribute(root, "dt_days", scenario.dt_days, partial);
-    hdf5::write_string_attribute(root, "created", creation_time(), partial);
+    hdf5::write_string_attribute(root, "created", created, partial);
     hdf5::write_string_attribute(root, "Conventions", "CF-1.8", partial);
 }
 
 void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) {
+    const std::string created = creation_time(); // before the file: a bad SOURCE_DATE_EPOCH
     countries = static_cast<Eigen::Index>(scenario.countries.size());
     groups = static_cast<Eigen::Index>(scenario.groups.size());
     programmes = static_cast<Eigen::Index>(scenario.programmes.size());
@@ -492,7 +495,7 @@ void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) 
             hdf5::fail("cannot create " + partial);
         }
     }
-    write_attributes(scenario, info);
+    write_attributes(scenario, info, created);
     const hid_t root = file.get();
     const std::lock_guard scales_lock(hdf5::dimension_scale_mutex());
 
@@ -635,12 +638,12 @@ void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) 
     stocks = variable(root, "stocks", {hsize(countries), status_count, hsize(groups)},
                       {t, country.get(), status.get(), group.get()},
                       "persons by country, status and group at the end of the step", "persons",
-                      "country_name group_nationality group_profile");
+                      "country_name country_on_map group_nationality group_profile");
     removals_by_destination =
         variable(root, "removals_by_destination", {hsize(countries), hsize(countries)},
                  {t, country.get(), destination.get()},
                  "persons removed in the step by the sending country to the destination", "persons",
-                 "country_name");
+                 "country_name country_on_map");
     deterrence_factor =
         variable(root, "deterrence_factor", {}, {t},
                  "multiplier on departures and re-migration in the step", "1", nullptr);

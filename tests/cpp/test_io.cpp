@@ -312,6 +312,7 @@ TEST_CASE("A malformed SOURCE_DATE_EPOCH is refused", "[io]") {
     const EnvironmentVariable epoch("SOURCE_DATE_EPOCH", "yesterday");
     RunFileWriter writer(path);
     CHECK_THROWS_AS(writer.start(small_scenario(), small_info()), InputError);
+    CHECK_FALSE(fs::exists(path + ".partial"));
 }
 
 TEST_CASE("Two runs with SOURCE_DATE_EPOCH set give byte-identical files", "[io]") {
