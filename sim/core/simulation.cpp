@@ -998,11 +998,11 @@ void Simulation::fly() {
     for (std::size_t p = 0; p < s.programmes.size(); ++p) {
         const auto& prog = s.programmes[p];
         const double passengers = out_.programme_passengers[p];
-        // Enough flights for the passengers (in expected mode, any positive number of expected
-        // passengers fills at least one flight).
-        double flights = 0;
-        if (passengers > 0) {
-            flights = std::max(1.0, std::ceil(passengers / prog.seats_per_flight - 1e-9));
+        // Enough flights for the passengers: whole flights in stochastic mode; in expected mode
+        // the expected number of flights, passengers / seats (real counts, like every stock).
+        double flights = passengers / prog.seats_per_flight;
+        if (transitions_.stochastic()) {
+            flights = std::ceil(flights - 1e-9);
         }
         flights = std::min(flights, programme_flights_left_[p]);
         out_.programme_flights[p] = flights;
