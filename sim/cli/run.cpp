@@ -2,8 +2,8 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
+#include "core/engine.hpp"
 #include "core/error.hpp"
-#include "core/simulation.hpp"
 #include "io/run_file.hpp"
 #include "scenario/load.hpp"
 
@@ -86,21 +86,21 @@ int run_command(const std::vector<std::string>& args) {
     }
 
     const auto started = std::chrono::steady_clock::now();
-    Simulation simulation(std::move(scenario), info);
-    simulation.set_check_invariants(values["check-invariants"].as<bool>());
+    const auto engine = make_engine(std::move(scenario), info);
+    engine->set_check_invariants(values["check-invariants"].as<bool>());
     RunFileWriter writer(output);
-    simulation.add_observer(writer);
-    ProgressReporter progress(simulation.steps_total(), !quiet && isatty(STDERR_FILENO));
-    simulation.add_observer(progress);
-    simulation.run();
+    engine->add_observer(writer);
+    ProgressReporter progress(engine->steps_total(), !quiet && isatty(STDERR_FILENO));
+    engine->add_observer(progress);
+    engine->run();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     if (!quiet) {
-        const auto& s = simulation.scenario();
+        const auto& s = engine->scenario();
         std::printf("deportsim: %s, %s mode, seed %llu: %d steps of %g days (%s to %s) in %.2f s\n",
                     s.name.c_str(), std::string(enum_name(mode_names, mode)).c_str(),
-                    static_cast<unsigned long long>(info.seed), simulation.steps_total(), s.dt_days,
+                    static_cast<unsigned long long>(info.seed), engine->steps_total(), s.dt_days,
                     format_iso_date(s.start).c_str(), format_iso_date(s.end).c_str(), seconds);
         std::printf("wrote %s\n", output.c_str());
     }

@@ -347,14 +347,6 @@ void Simulation::finalize() {
     }
 }
 
-void Simulation::run() {
-    initialize();
-    while (step_ < steps_total_) {
-        step();
-    }
-    finalize();
-}
-
 // Phase 1. Dated parameter changes (policy events) take effect: from its date on, the run reads
 // every parameter from the event's snapshot of the scenario. Windows of agreements and
 // programmes are read from the date where they are used.

@@ -8,6 +8,7 @@
 // through Transitions, which returns the expected value in one mode and a draw in the other.
 #pragma once
 
+#include "core/engine.hpp"
 #include "core/random.hpp"
 #include "core/record.hpp"
 #include "core/scenario.hpp"
@@ -48,24 +49,23 @@ private:
     std::uint32_t step_ = 0;
 };
 
-class Simulation {
+class Simulation final : public Engine {
 public:
     // info: mode, seed and the scenario's digest (written to outputs by observers).
     Simulation(Scenario scenario, RunInfo info);
 
-    void add_observer(Observer& observer) { observers_.push_back(&observer); }
+    void add_observer(Observer& observer) override { observers_.push_back(&observer); }
     // Check conservation, signs and every capacity after each step; throws InternalError.
-    void set_check_invariants(bool on) { check_invariants_ = on; }
+    void set_check_invariants(bool on) override { check_invariants_ = on; }
 
-    void initialize(); // builds the initial state and records it as step 0
-    void step();       // advances one step through the ten phases and records it
-    void finalize();   // tells observers the run is complete
-    void run();        // initialize(), step() until the end, finalize()
+    void initialize() override;
+    void step() override;
+    void finalize() override;
 
-    int steps_done() const { return step_; }
-    int steps_total() const { return steps_total_; }
-    const Scenario& scenario() const { return scenario_; }
-    const StepOutputs& outputs() const { return out_; }
+    int steps_done() const override { return step_; }
+    int steps_total() const override { return steps_total_; }
+    const Scenario& scenario() const override { return scenario_; }
+    const StepOutputs& outputs() const override { return out_; }
     double total_persons() const;  // over every cell of the current state
     double expected_total() const; // initial total + departures so far
     void check_invariants() const; // throws InternalError naming what failed
