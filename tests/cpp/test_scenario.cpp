@@ -1,0 +1,727 @@
+// The scenario loader (sim/scenario): a valid file resolves to the right indices and values;
+// every class of mistake is an InputError at the exact line and column, with a message that
+// names the parameter, the value and what was expected; --set assignments change values and
+// point at themselves when they are wrong.
+#include "core/error.hpp"
+#include "scenario/load.hpp"
+#include "scenario/override.hpp"
+
+#include <catch2/catch.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+
+using namespace deportsim;
+
+namespace {
+
+const std::string fixtures = std::string(DEPORTSIM_SOURCE_DIR) + "/tests/scenarios/loader/";
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+InputError error_of(const std::function<void()>& load) {
+    try {
+        load();
+    } catch (const InputError& e) {
+        return e;
+    }
+    throw std::runtime_error("expected an InputError; the scenario loaded");
+}
+
+InputError file_error(const std::string& name) {
+    return error_of([&] { load_scenario_file(fixtures + name); });
+}
+
+InputError text_error(const std::string& text, const std::vector<std::string>& overrides = {}) {
+    return error_of([&] { load_scenario_text(text, "inline.yaml", overrides); });
+}
+
+// The minimal fixture with one piece of text replaced (which must be there).
+std::string minimal_with(const std::string& from, const std::string& to) {
+    std::string text = read_file(fixtures + "minimal.yaml");
+    const std::size_t at = text.find(from);
+    if (at == std::string::npos) {
+        throw std::logic_error("minimal.yaml has no '" + from + "'");
+    }
+    return text.replace(at, from.size(), to);
+}
+
+// 1-based line and column of the first occurrence of `needle` in `text`.
+std::pair<int, int> position_of(const std::string& text, const std::string& needle) {
+    const std::size_t at = text.find(needle);
+    if (at == std::string::npos) {
+        throw std::logic_error("no '" + needle + "' in the text");
+    }
+    const std::size_t line_start =
+        text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1;
+    const int line =
+        1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+    return {line, static_cast<int>(at - line_start) + 1};
+}
+
+void check_at(const InputError& e, const std::string& text, const std::string& needle) {
+    const auto [line, column] = position_of(text, needle);
+    CHECK(e.where().file == "inline.yaml");
+    CHECK(e.where().line == line);
+    CHECK(e.where().column == column);
+}
+
+Date date(const char* iso) {
+    return *parse_iso_date(iso);
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// A valid scenario
+
+TEST_CASE("valid scenario: countries, profiles, groups and facilities in file order") {
+    const std::string path = fixtures + "valid.yaml";
+    const Scenario s = load_scenario_file(path);
+
+    CHECK(s.name == "loader_valid");
+    CHECK(s.description == "Every section of the scenario format once.");
+    CHECK(s.source_path == path);
+    CHECK(s.yaml_text == read_file(path));
+    CHECK(s.overrides.empty());
+    CHECK(s.start == date("2025-02-04"));
+    CHECK(s.end == date("2025-03-06"));
+    CHECK(s.dt_days == 0.5);
+    CHECK(s.steps() == 60);
+    CHECK(s.seed == 7);
+
+    // Map countries in file order, then the nationalities.
+    REQUIRE(s.countries.size() == 7);
+    const std::vector<std::string> codes = {"COL", "PAN", "USA", "SLV", "CRI", "VEN", "CHN"};
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+        CHECK(s.countries[i].code == codes[i]);
+        CHECK(s.countries[i].on_map == (i < 5));
+    }
+    CHECK(s.countries[5].name == "Venezuela");
+
+    CHECK(s.profiles == std::vector<std::string>{"no_record", "violent_record", "gang_tda"});
+
+    // For each nationality under groups, its profiles in list order.
+    REQUIRE(s.groups.size() == 5);
+    const std::vector<std::tuple<std::string, int, int>> groups = {{"VEN/no_record", 5, 0},
+                                                                   {"VEN/gang_tda", 5, 2},
+                                                                   {"COL/no_record", 0, 0},
+                                                                   {"COL/violent_record", 0, 1},
+                                                                   {"CHN/no_record", 6, 0}};
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        CHECK(s.groups[i].id == std::get<0>(groups[i]));
+        CHECK(s.groups[i].nationality == std::get<1>(groups[i]));
+        CHECK(s.groups[i].profile == std::get<2>(groups[i]));
+    }
+
+    REQUIRE(s.facilities.size() == 4);
+    CHECK(s.facilities[0].id == "pan_holding");
+    CHECK(s.facilities[0].country == 1);
+    CHECK(s.facilities[0].kind == FacilityKind::detention);
+    CHECK(s.facilities[0].capacity == 300);
+    CHECK(s.facilities[0].cost_per_person_day == 20);
+    CHECK(s.facilities[1].id == "us_detention");
+    CHECK(s.facilities[1].cost_per_person_day == 132.9);
+    CHECK(s.facilities[2].kind == FacilityKind::prison);
+    CHECK(s.facilities[2].cost_per_person_day == 0); // default
+    CHECK(s.facilities[3].kind == FacilityKind::shelter);
+    CHECK(std::isinf(s.facilities[3].capacity));
+    CHECK(s.detention_facility(2) == 1);
+}
+
+TEST_CASE("valid scenario: routes, departures, enforcement and returns") {
+    const Scenario s = load_scenario_file(fixtures + "valid.yaml");
+
+    REQUIRE(s.routes.size() == 3);
+    CHECK(s.routes[0].id == "COL->PAN");
+    CHECK(s.routes[0].from == 0);
+    CHECK(s.routes[0].to == 1);
+    CHECK(s.routes[0].days == 4);
+    CHECK(s.routes[0].mortality == 0.000572);
+    CHECK(s.routes[0].weight == 1); // default
+    CHECK(s.routes[1].weight == 2);
+    CHECK(s.routes[1].mortality == 0); // default
+
+    REQUIRE(s.departures.size() == 3);
+    const DepartureStream& ven = s.departures[0];
+    CHECK(ven.group == 0);
+    CHECK(ven.origin == 0);
+    CHECK(ven.destination == 2);
+    CHECK(ven.persons_per_day == 48.5);
+    REQUIRE(ven.multiplier.has_value());
+    CHECK(ven.multiplier->dates == std::vector<Date>{date("2025-02-10"), date("2025-02-20")});
+    CHECK(ven.multiplier->values == std::vector<double>{0.5, 1.5});
+    CHECK(ven.multiplier->at(date("2025-02-04")) == 1.0);
+    CHECK(ven.multiplier->at(date("2025-02-15")) == 0.5);
+    CHECK(s.departures[1].group == 3);
+    CHECK(s.departures[1].origin == 0); // default: the nationality
+    CHECK_FALSE(s.departures[1].multiplier.has_value());
+    CHECK(s.departures[2].destination == 1);
+
+    // One enforcement per country; defaults where absent.
+    REQUIRE(s.enforcement.size() == 7);
+    const Enforcement& pan = s.enforcement[1];
+    CHECK(pan.interdiction_per_day == std::vector<double>{0.02, 0.02, 0.5});
+    CHECK(pan.priority == std::vector<double>{1, 1, 1});
+    CHECK(pan.processing_mean_days == 10);
+    CHECK(pan.processing_stages == 3);
+    CHECK(pan.max_detention_days == 30);
+    const Enforcement& usa = s.enforcement[2];
+    CHECK(usa.interdiction_per_day == std::vector<double>{0.001, 0.001, 0.001});
+    CHECK(usa.border_apprehension_probability == 0.8);
+    CHECK(usa.arrest_per_day == 0.0005);
+    CHECK(usa.priority == std::vector<double>{1, 1, 5}); // a map without default: the default 1
+    CHECK(std::isinf(usa.max_detention_days));
+    CHECK(usa.max_detention_exempt == std::vector<char>{0, 0, 1});
+    const Enforcement& col = s.enforcement[0];
+    CHECK(col.interdiction_per_day == std::vector<double>{0, 0, 0});
+    CHECK(col.border_apprehension_probability == 0);
+    CHECK(col.processing_mean_days == 30);
+    CHECK(col.processing_stages == 1);
+    CHECK(col.max_detention_days == 180);
+    CHECK(col.max_detention_exempt == std::vector<char>{0, 0, 0});
+
+    REQUIRE(s.returns.size() == 7);
+    CHECK(s.returns[5].policy == ReturnPolicy::refuse);
+    CHECK(s.returns[6].policy == ReturnPolicy::cap);
+    CHECK(s.returns[6].monthly_cap == 150);
+    CHECK(s.returns[0].policy == ReturnPolicy::accept);
+    CHECK(s.returns[2].policy == ReturnPolicy::accept); // default
+    CHECK(std::isinf(s.returns[2].monthly_cap));
+}
+
+TEST_CASE("valid scenario: programmes, agreements, remigration, deterrence, initial stocks") {
+    const Scenario s = load_scenario_file(fixtures + "valid.yaml");
+
+    REQUIRE(s.programmes.size() == 3);
+    const FlightProgramme& ice = s.programmes[0];
+    CHECK(ice.id == "ice_air");
+    CHECK(ice.sender == 2);
+    CHECK(ice.any_destination);
+    CHECK(ice.seats_per_flight == 135);
+    CHECK(ice.flights_per_week == 16.27);
+    CHECK(ice.cost_per_flight == 5 * 8600.0); // flight_hours x cost_per_flight_hour
+    CHECK(std::isinf(ice.budget));
+    CHECK(ice.start == s.start); // default: the whole run
+    CHECK(ice.end == s.end);
+    const FlightProgramme& panama = s.programmes[1];
+    CHECK_FALSE(panama.any_destination);
+    CHECK(panama.destinations == std::vector<int>{0, 6});
+    CHECK(panama.cost_per_flight == 64286);
+    CHECK(panama.budget == 3300000);
+    CHECK(panama.start == date("2025-02-10"));
+    CHECK(panama.end == date("2025-03-01"));
+    CHECK(s.programmes[2].sender == 4); // the shelter's onward flights
+    CHECK(s.programmes[2].destinations == std::vector<int>{5, 6});
+
+    REQUIRE(s.agreements.size() == 3);
+    const Agreement& slv = s.agreements[0];
+    CHECK(slv.id == "usa_slv");
+    CHECK(slv.sender == 2);
+    CHECK(slv.receiver == 3);
+    CHECK(slv.any_nationality);
+    CHECK(slv.profiles == std::vector<int>{1, 2});
+    CHECK(slv.preferred_profiles == std::vector<int>{2});
+    CHECK(slv.disposition == Disposition::imprison);
+    CHECK(slv.facility == 2);
+    CHECK(slv.total_quota == 300);
+    CHECK(std::isinf(slv.monthly_quota));
+    CHECK(slv.fee_per_person_day == 54.79);
+    CHECK(slv.release_per_day == 0.00274);
+    CHECK(slv.priority == 0);
+    CHECK(slv.eligible(s.groups[1]));       // VEN/gang_tda
+    CHECK_FALSE(slv.eligible(s.groups[0])); // VEN/no_record
+    const Agreement& cri = s.agreements[1];
+    CHECK(cri.any_nationality);
+    CHECK(cri.excluded_nationalities == std::vector<int>{0});
+    CHECK(cri.disposition == Disposition::shelter);
+    CHECK(cri.facility == 3);
+    CHECK(cri.monthly_quota == 200);
+    CHECK(cri.priority == 1);
+    CHECK(cri.start == date("2025-02-20"));
+    CHECK(cri.end == s.end);
+    CHECK(cri.shelter.onward_return_per_day == 0.05);
+    CHECK(cri.shelter.asylum_per_day == 0.002);
+    CHECK(cri.shelter.permit_per_day == 0); // default
+    CHECK(cri.shelter.abscond_per_day == 0.01);
+    CHECK(slv.shelter.onward_return_per_day == 0);
+    CHECK(cri.eligible(s.groups[0]));       // VEN/no_record
+    CHECK_FALSE(cri.eligible(s.groups[2])); // COL/no_record: excluded
+    const Agreement& release = s.agreements[2];
+    CHECK_FALSE(release.any_nationality);
+    CHECK(release.nationalities == std::vector<int>{5});
+    CHECK(release.disposition == Disposition::release);
+    CHECK(release.facility == -1);
+
+    CHECK(s.remigration.per_day == std::vector<double>{0.00154, 0.00154, 0});
+    CHECK(s.remigration.min_delay_days == 90);
+    CHECK(s.deterrence.kind == DeterrenceKind::signal);
+    CHECK(s.deterrence.window_days == 30);
+    CHECK(s.deterrence.elasticity == 0.5);
+    CHECK(s.deterrence.reference == 1); // default
+
+    REQUIRE(s.initial.size() == 5);
+    CHECK(s.initial[0].country == 2);
+    CHECK(s.initial[0].status == Status::at_large);
+    CHECK(s.initial[0].group == 0);
+    CHECK(s.initial[0].persons == 1000);
+    CHECK(s.initial[1].group == 3);
+    CHECK(s.initial[2].status == Status::detained);
+    CHECK(s.initial[2].group == 1);
+    CHECK(s.initial[3].country == 0);
+    CHECK(s.initial[3].status == Status::returned);
+    CHECK(s.initial[4].country == 6);
+    CHECK(s.initial[4].persons == 40);
+}
+
+TEST_CASE("the shipped scenario loads") {
+    const Scenario s =
+        load_scenario_file(std::string(DEPORTSIM_SOURCE_DIR) + "/scenarios/el_salvador_2025.yaml");
+    CHECK(s.name == "el_salvador_2025");
+    CHECK_FALSE(s.groups.empty());
+    CHECK(s.enforcement.size() == s.countries.size());
+}
+
+TEST_CASE("sha256_hex gives the published digests") {
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every class of mistake, at its exact place (the malformed fixtures)
+
+TEST_CASE("an unknown key lists the allowed keys") {
+    const InputError e = file_error("malformed/unknown_key.yaml");
+    CHECK(e.where().file == fixtures + "malformed/unknown_key.yaml");
+    CHECK(e.where().line == 27);
+    CHECK(e.where().column == 5);
+    CHECK(e.where().line_text == "    interdiction_per_dya: 0.015");
+    CHECK(e.message() ==
+          "unknown key 'interdiction_per_dya' in enforcement.MEX; allowed: interdiction_per_day, "
+          "border_apprehension_probability, arrest_per_day, priority, processing_mean_days, "
+          "processing_stages, max_detention_days, max_detention_exempt");
+    // The full text: file:line:col, the line and a caret under the key.
+    const std::string what = e.what();
+    CHECK(what.find("unknown_key.yaml:27:5: error: unknown key") != std::string::npos);
+    CHECK(what.find("\n      interdiction_per_dya: 0.015\n      ^") != std::string::npos);
+}
+
+TEST_CASE("a value of the wrong type names the path, the value and the type expected") {
+    const InputError e = file_error("malformed/wrong_type.yaml");
+    CHECK(e.where().line == 24);
+    CHECK(e.where().column == 54);
+    CHECK(e.message() == "departures.MEX/no_record.persons_per_day: expected a number >= 0 "
+                         "(persons per day), got the quoted string \"1e3\" (numbers are written "
+                         "without quotes)");
+
+    const std::string words = minimal_with("persons_per_day: 10}", "persons_per_day: many}");
+    const InputError text = text_error(words);
+    check_at(text, words, "many");
+    CHECK(text.message() == "departures.MEX/no_record.persons_per_day: expected a number >= 0 "
+                            "(persons per day), got 'many'");
+
+    const std::string list = minimal_with("  MEX:\n    name: Mexico", "  MEX: [Mexico]");
+    const InputError map = text_error(list);
+    check_at(map, list, "[Mexico]");
+    CHECK(map.message() ==
+          "countries.MEX: expected a map with the keys name, facilities, got a list");
+
+    const std::string fraction =
+        minimal_with("{kind: prison, capacity: 50}", "{kind: jail, capacity: 50}");
+    const InputError kind = text_error(fraction);
+    check_at(kind, fraction, "jail");
+    CHECK(kind.message() == "countries.SLV.facilities.cecot.kind: expected one of detention, "
+                            "prison, shelter, got 'jail'");
+}
+
+TEST_CASE("a missing required key points at the map that lacks it") {
+    const InputError e = file_error("malformed/missing_key.yaml");
+    CHECK(e.where().line == 14);
+    CHECK(e.where().column == 3);
+    CHECK(e.where().line_text == "  SLV:");
+    CHECK(e.message() == "missing required key 'name' in countries.SLV");
+
+    const std::string top = minimal_with("name: minimal\n", "");
+    const InputError at_top = text_error(top);
+    CHECK(at_top.message() == "missing required key 'name' at the top level");
+    CHECK(at_top.where().line == 3); // the first key of the top-level map, after the comments
+    CHECK(at_top.where().column == 1);
+}
+
+TEST_CASE("a duplicate key is an error, though YAML parsers keep one silently") {
+    const InputError e = file_error("malformed/duplicate_key.yaml");
+    CHECK(e.where().line == 30);
+    CHECK(e.where().column == 3);
+    CHECK(e.message() == "duplicate key 'USA' in enforcement (first given on line 28)");
+
+    const std::string inner =
+        minimal_with("{kind: prison, capacity: 50}", "{kind: prison, capacity: 50, capacity: 60}");
+    const InputError twice = text_error(inner);
+    check_at(twice, inner, "capacity: 60");
+    CHECK(twice.message() ==
+          "duplicate key 'capacity' in countries.SLV.facilities.cecot (first given on line 17)");
+}
+
+TEST_CASE("a value out of range names the range and its unit") {
+    const InputError e = file_error("malformed/out_of_range.yaml");
+    CHECK(e.where().line == 29);
+    CHECK(e.where().column == 38);
+    CHECK(e.message() == "enforcement.USA.border_apprehension_probability: 1.5 is out of range; "
+                         "expected a number in [0, 1] (probability)");
+
+    const std::string negative = minimal_with("MEX->USA: {days: 20}", "MEX->USA: {days: 0}");
+    const InputError days = text_error(negative);
+    check_at(days, negative, "0}\ndepartures");
+    CHECK(days.message() ==
+          "routes.MEX->USA.days: 0 is out of range; expected a number > 0 (days)");
+
+    const std::string infinite =
+        minimal_with("interdiction_per_day: 0.015", "interdiction_per_day: .inf");
+    CHECK(text_error(infinite).message() ==
+          "enforcement.MEX.interdiction_per_day: .inf is out of range; expected a number >= 0 "
+          "(per day), or a map from profile (or default) to such numbers");
+}
+
+TEST_CASE("a reference to something the scenario does not declare") {
+    const InputError e = file_error("malformed/undefined_reference.yaml");
+    CHECK(e.where().line == 37);
+    CHECK(e.where().column == 15);
+    CHECK(
+        e.message() ==
+        "agreements.usa_slv.facility: undefined facility 'cecott'; declared: us_detention, cecot");
+
+    const std::string receiver = minimal_with("receiver: SLV", "receiver: GTM");
+    const InputError country = text_error(receiver);
+    check_at(country, receiver, "GTM");
+    CHECK(country.message() ==
+          "agreements.usa_slv.receiver: undefined country 'GTM'; declared: MEX, USA, SLV");
+
+    const std::string profile = minimal_with("profiles: [gang_tda]", "profiles: [gang_ms13]");
+    const InputError p = text_error(profile);
+    check_at(p, profile, "gang_ms13");
+    CHECK(p.message() == "agreements.usa_slv.profiles[0]: undefined profile 'gang_ms13'; "
+                         "declared under profiles: no_record, gang_tda");
+
+    const std::string group = minimal_with("  MEX/no_record: {", "  MEX/violent_record: {");
+    const InputError g = text_error(group);
+    check_at(g, group, "MEX/violent_record");
+    CHECK(g.message() == "departures.MEX/violent_record: undefined group 'MEX/violent_record'; "
+                         "the groups are MEX/no_record, MEX/gang_tda");
+
+    const std::string nationality = minimal_with("  MEX: [no_record, gang_tda]",
+                                                 "  MEX: [no_record, gang_tda]\n  VEN: [gang_tda]");
+    const InputError n = text_error(nationality);
+    check_at(n, nationality, "VEN: [gang_tda]");
+    CHECK(n.message() == "groups.VEN: undefined country 'VEN'; declared: MEX, USA, SLV");
+}
+
+TEST_CASE("a date that is not a calendar date, and a window that ends before it starts") {
+    const InputError e = file_error("malformed/bad_date.yaml");
+    CHECK(e.where().line == 6);
+    CHECK(e.where().column == 8);
+    CHECK(e.message() == "time.end: expected an ISO date (YYYY-MM-DD), got '2025-02-30' (no such "
+                         "day in the calendar)");
+
+    const std::string backwards = minimal_with("end: 2025-03-06", "end: 2025-01-06");
+    const InputError window = text_error(backwards);
+    check_at(window, backwards, "2025-01-06");
+    CHECK(window.message() == "time.end: 2025-01-06 must be after start 2025-02-04");
+
+    const std::string agreement =
+        minimal_with("    facility: cecot", "    facility: cecot\n    end: 2025-02-01");
+    const InputError empty = text_error(agreement);
+    check_at(empty, agreement, "2025-02-01");
+    CHECK(empty.message() == "agreements.usa_slv: the window is empty: end 2025-02-01 is not "
+                             "after start 2025-02-04 (the start of the run)");
+}
+
+TEST_CASE("a YAML syntax error is located where the parser stopped") {
+    const InputError e = file_error("malformed/syntax_error.yaml");
+    CHECK(e.where().line == 19);
+    CHECK(e.where().column == 7);
+    CHECK(e.message() == "YAML syntax error: end of sequence flow not found");
+
+    const InputError indent =
+        text_error("name: x\ntime:\n  start: 2025-02-04\n   end: 2025-03-06\n");
+    CHECK(indent.where().line == 4);
+    CHECK(indent.message().rfind("YAML syntax error: ", 0) == 0);
+}
+
+TEST_CASE("a file that cannot be read is an error without a line") {
+    const std::string missing = fixtures + "no_such_file.yaml";
+    const InputError e = error_of([&] { load_scenario_file(missing); });
+    CHECK(e.where().file == missing);
+    CHECK(e.where().line == 0);
+    CHECK(e.message() == "cannot read the scenario file: No such file or directory");
+
+    const InputError directory = error_of([&] { load_scenario_file(fixtures); });
+    CHECK(directory.where().line == 0);
+    CHECK(directory.message() == "cannot read the scenario file: it is a directory");
+
+    const InputError empty = text_error("");
+    CHECK(empty.where().line == 0);
+    CHECK(empty.message().rfind("a scenario is a map with the keys format_version, name,", 0) == 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules between parts (cross-checks)
+
+TEST_CASE("a destination that no route reaches") {
+    const InputError e = file_error("malformed/unreachable.yaml");
+    CHECK(e.where().line == 24);
+    CHECK(e.where().column == 32);
+    CHECK(e.message() == "departures.MEX/no_record.destination: SLV cannot be reached from the "
+                         "origin MEX by the routes (reachable: USA)");
+}
+
+TEST_CASE("initial stocks only in statuses a person can start in, and places that hold them") {
+    const InputError e = file_error("malformed/initial_in_transit.yaml");
+    CHECK(e.where().line == 40);
+    CHECK(e.where().column == 5);
+    CHECK(e.message() == "initial.MEX: status 'in_transit' cannot hold an initial stock: people "
+                         "in transit need a destination and a place on a route; give them as "
+                         "departures; allowed: at_large, detained, returned, settled");
+
+    const std::string base = read_file(fixtures + "minimal.yaml");
+    const std::string imprisoned = base + "initial:\n  SLV:\n    imprisoned: {MEX/gang_tda: 5}\n";
+    CHECK(text_error(imprisoned)
+              .message()
+              .find("status 'imprisoned' cannot hold an initial "
+                    "stock: people held under an agreement") != std::string::npos);
+
+    const std::string overfull = base + "initial:\n  USA:\n    detained: {MEX/no_record: 101}\n";
+    const InputError beds = text_error(overfull);
+    check_at(beds, overfull, "101");
+    CHECK(beds.message() == "initial.USA.detained.MEX/no_record: the initial detainees in USA "
+                            "number 101, more than the 100 persons of facility 'us_detention'");
+
+    const std::string no_beds = base + "initial:\n  MEX:\n    detained: {MEX/no_record: 1}\n";
+    CHECK(text_error(no_beds).message() ==
+          "initial.MEX.detained.MEX/no_record: MEX has no detention facility to hold them");
+
+    const std::string abroad = base + "initial:\n  USA:\n    returned: {MEX/no_record: 1}\n";
+    CHECK(text_error(abroad).message() ==
+          "initial.USA.returned.MEX/no_record: returned people are back in their own country; "
+          "MEX/no_record belongs under initial.MEX.returned");
+
+    const std::string fraction = base + "initial:\n  USA:\n    at_large: {MEX/no_record: 2.5}\n";
+    CHECK(text_error(fraction).message() == "initial.USA.at_large.MEX/no_record: expected a "
+                                            "whole number >= 0 (persons), got '2.5'");
+}
+
+TEST_CASE("an agreement's facility must be of the right kind, in the receiver") {
+    const std::string shelter = minimal_with("disposition: imprison", "disposition: shelter");
+    const InputError kind = text_error(shelter);
+    check_at(kind, shelter, "cecot\n");
+    CHECK(kind.message() == "agreements.usa_slv.facility: disposition shelter needs a shelter; "
+                            "facility 'cecot' is a prison");
+
+    const std::string elsewhere = minimal_with("    facility: cecot", "    facility: us_detention");
+    CHECK(
+        text_error(elsewhere).message() ==
+        "agreements.usa_slv.facility: facility 'us_detention' is in USA, not in the receiver SLV");
+
+    const std::string release = minimal_with("disposition: imprison", "disposition: release");
+    CHECK(text_error(release).message() ==
+          "agreements.usa_slv: disposition release holds nobody; remove facility");
+
+    const std::string outcomes = minimal_with(
+        "    facility: cecot", "    facility: cecot\n    shelter: {asylum_per_day: 0.01}");
+    const InputError not_shelter = text_error(outcomes);
+    check_at(not_shelter, outcomes, "shelter:");
+    CHECK(not_shelter.message() ==
+          "agreements.usa_slv: shelter outcomes apply to disposition shelter, not imprison");
+
+    const std::string unused = minimal_with(
+        "    profiles: [gang_tda]", "    profiles: [gang_tda]\n    prefer_for: [no_record]");
+    CHECK(text_error(unused).message() ==
+          "agreements.usa_slv.prefer_for[0]: 'no_record' is not among the agreement's profiles, "
+          "so it cannot be sent here first");
+}
+
+TEST_CASE("a flight's cost is given exactly one way") {
+    const std::string base = read_file(fixtures + "minimal.yaml");
+    const std::string programme = "flight_programmes:\n  ice:\n    sender: USA\n"
+                                  "    destinations: any\n    seats_per_flight: 135\n"
+                                  "    flights_per_week: 10\n";
+    CHECK_NOTHROW(load_scenario_text(base + programme + "    cost_per_flight: 40000\n", "x"));
+
+    const std::string both = base + programme + "    cost_per_flight: 40000\n    flight_hours: 5\n";
+    const InputError twice = text_error(both);
+    check_at(twice, both, "flight_hours");
+    CHECK(twice.message() == "flight_programmes.ice: the cost of a flight is given twice; give "
+                             "either cost_per_flight, or flight_hours and cost_per_flight_hour, "
+                             "not both");
+
+    const std::string none = base + programme;
+    const InputError missing = text_error(none);
+    check_at(missing, none, "ice:");
+    CHECK(missing.message() == "flight_programmes.ice: missing the cost of a flight; give either "
+                               "cost_per_flight, or flight_hours and cost_per_flight_hour");
+
+    const std::string half = base + programme + "    flight_hours: 5\n";
+    CHECK(text_error(half).message() ==
+          "flight_programmes.ice: missing cost_per_flight_hour; the cost of a flight is "
+          "flight_hours x cost_per_flight_hour");
+}
+
+// ---------------------------------------------------------------------------------------------
+// --set
+
+TEST_CASE("--set changes values, creates keys the format allows, and records itself") {
+    const std::string path = fixtures + "minimal.yaml";
+    const std::vector<std::string> overrides = {
+        "enforcement.MEX.interdiction_per_day=0.02",
+        "agreements.usa_slv.profiles=[no_record, gang_tda]",
+        "routes.MEX->USA.mortality=0.001",
+        "enforcement.USA.priority.gang_tda=4", // creates the by-profile map
+        "returns.MEX={monthly_cap: 500}",      // creates a new entry
+        "time.end=2025-04-05",
+        "time.end=2025-05-05", // the later assignment wins
+    };
+    const Scenario s = load_scenario_file(path, overrides);
+    CHECK(s.enforcement[0].interdiction_per_day == std::vector<double>{0.02, 0.02});
+    CHECK(s.agreements[0].profiles == std::vector<int>{0, 1});
+    CHECK(s.routes[0].mortality == 0.001);
+    CHECK(s.enforcement[1].priority == std::vector<double>{1, 4});
+    CHECK(s.returns[0].policy == ReturnPolicy::cap);
+    CHECK(s.returns[0].monthly_cap == 500);
+    CHECK(s.end == date("2025-05-05"));
+    CHECK(s.overrides == overrides);
+
+    // The text is the emitted tree; it loads back to the same scenario.
+    CHECK(s.yaml_text != read_file(path));
+    const Scenario again = load_scenario_text(s.yaml_text, "emitted.yaml");
+    CHECK(again.enforcement[0].interdiction_per_day == s.enforcement[0].interdiction_per_day);
+    CHECK(again.agreements[0].profiles == s.agreements[0].profiles);
+    CHECK(again.enforcement[1].priority == s.enforcement[1].priority);
+    CHECK(again.returns[0].monthly_cap == 500);
+    CHECK(again.end == s.end);
+    CHECK(again.yaml_text == s.yaml_text);
+
+    // Without assignments the file itself is the text.
+    CHECK(load_scenario_file(path).yaml_text == read_file(path));
+}
+
+TEST_CASE("the emitted text keeps quoted scalars quoted") {
+    const Scenario s = load_scenario_file(fixtures + "minimal.yaml", {"description=\"~\""});
+    CHECK(s.description == "~");
+    CHECK(load_scenario_text(s.yaml_text, "emitted.yaml").description == "~");
+}
+
+TEST_CASE("an unknown key in --set points at the assignment") {
+    const InputError e = error_of([] {
+        load_scenario_file(fixtures + "minimal.yaml", {"seed=3", "enforcement.MEX.x=1"});
+    });
+    CHECK(e.where().file == "<command line>");
+    CHECK(e.where().line == 2); // the second --set
+    CHECK(e.where().line_text == "--set enforcement.MEX.x=1");
+    CHECK(e.where().column == 23); // under the x
+    CHECK(e.message() ==
+          "--set enforcement.MEX.x=1: unknown key 'x' in enforcement.MEX; allowed: "
+          "interdiction_per_day, border_apprehension_probability, arrest_per_day, priority, "
+          "processing_mean_days, processing_stages, max_detention_days, max_detention_exempt");
+
+    const InputError section =
+        error_of([] { load_scenario_file(fixtures + "minimal.yaml", {"policies.x=1"}); });
+    CHECK(section.where().column == 7);
+    CHECK(section.message().rfind("--set policies.x=1: unknown key 'policies' at the top level; "
+                                  "allowed: format_version, name,",
+                                  0) == 0);
+}
+
+TEST_CASE("a wrong --set value is located inside the assignment") {
+    const std::string path = fixtures + "minimal.yaml";
+
+    const InputError profile = error_of(
+        [&] { load_scenario_file(path, {"agreements.usa_slv.profiles=[gang_tda, bogus]"}); });
+    CHECK(profile.where().file == "<command line>");
+    CHECK(profile.where().line == 1);
+    CHECK(profile.where().column == 7 + 39); // "--set " then the offset of bogus
+    CHECK(profile.message() == "--set agreements.usa_slv.profiles=[gang_tda, bogus]: "
+                               "agreements.usa_slv.profiles[1]: undefined profile 'bogus'; "
+                               "declared under profiles: no_record, gang_tda");
+
+    const InputError range =
+        error_of([&] { load_scenario_file(path, {"routes.MEX->USA.mortality=2"}); });
+    CHECK(range.where().column == 7 + 26);
+    CHECK(range.message() == "--set routes.MEX->USA.mortality=2: routes.MEX->USA.mortality: 2 is "
+                             "out of range; expected a number in [0, 1] (probability)");
+
+    // A new entry that lacks required keys: the error is the assignment's.
+    const InputError incomplete =
+        error_of([&] { load_scenario_file(path, {"agreements.new.sender=USA"}); });
+    CHECK(incomplete.where().column == 7 + 11);
+    CHECK(incomplete.message() ==
+          "--set agreements.new.sender=USA: missing required key 'receiver' in agreements.new");
+
+    // A country the scenario does not declare, as a new enforcement entry.
+    const InputError country =
+        error_of([&] { load_scenario_file(path, {"enforcement.GTM.arrest_per_day=0.1"}); });
+    CHECK(country.where().column == 7 + 12);
+    CHECK(country.message() == "--set enforcement.GTM.arrest_per_day=0.1: enforcement.GTM: "
+                               "undefined country 'GTM'; declared: MEX, USA, SLV");
+}
+
+TEST_CASE("a malformed --set is an error naming it") {
+    const std::string path = fixtures + "minimal.yaml";
+
+    const InputError no_equals = error_of([&] { load_scenario_file(path, {"seed"}); });
+    CHECK(no_equals.where().file == "<command line>");
+    CHECK(no_equals.message() == "--set seed: expected path=value, such as "
+                                 "enforcement.MEX.interdiction_per_day=0.02");
+
+    const InputError syntax = error_of([&] { load_scenario_file(path, {"name=[a"}); });
+    CHECK(syntax.message() == "--set name=[a: the value is not valid YAML: end of sequence flow "
+                              "not found");
+
+    const InputError scalar = error_of(
+        [&] { load_scenario_file(path, {"enforcement.MEX.interdiction_per_day.gang_tda=0.1"}); });
+    CHECK(scalar.where().column == 7 + 37);
+    CHECK(scalar.message() ==
+          "--set enforcement.MEX.interdiction_per_day.gang_tda=0.1: "
+          "enforcement.MEX.interdiction_per_day is '0.015', not a map, so it has no key "
+          "'gang_tda'; set it as a whole: enforcement.MEX.interdiction_per_day={...}");
+
+    const InputError leaf = error_of([&] { load_scenario_file(path, {"time.start.day=3"}); });
+    CHECK(leaf.message() == "--set time.start.day=3: time.start takes a single value and has no "
+                            "key 'day'; set time.start=<value>");
+
+    const InputError empty_key = error_of([&] { load_scenario_file(path, {"time..end=3"}); });
+    CHECK(empty_key.where().column == 7 + 5);
+    CHECK(empty_key.message().rfind("--set time..end=3: empty key in the path 'time..end'", 0) ==
+          0);
+
+    // A mistake in the file is still the file's when assignments are given.
+    const InputError in_file =
+        error_of([&] { load_scenario_file(fixtures + "malformed/unknown_key.yaml", {"seed=3"}); });
+    CHECK(in_file.where().file == fixtures + "malformed/unknown_key.yaml");
+    CHECK(in_file.where().line == 27);
+}
+
+TEST_CASE("apply_override sets a path of a tree for later reuse (policy events)") {
+    YAML::Node tree = YAML::Load("enforcement:\n  MEX:\n    interdiction_per_day: 0.015\n");
+    apply_override(tree, "enforcement.MEX.interdiction_per_day", "0.03", "event 2025-02-04");
+    CHECK(tree["enforcement"]["MEX"]["interdiction_per_day"].as<double>() == 0.03);
+    apply_override(tree, "enforcement.CAN.interdiction_per_day", "{default: 0.05}",
+                   "event 2025-02-04");
+    CHECK(tree["enforcement"]["CAN"]["interdiction_per_day"]["default"].as<double>() == 0.05);
+
+    const InputError e = error_of(
+        [&] { apply_override(tree, "enforcement.MEX.interdiction", "0.03", "event 2025-03-04"); });
+    CHECK(e.where().file == "<command line>");
+    CHECK(e.where().line == 0);
+    CHECK(e.message().rfind("event 2025-03-04: unknown key 'interdiction' in enforcement.MEX; "
+                            "allowed: interdiction_per_day,",
+                            0) == 0);
+}
