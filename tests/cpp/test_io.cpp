@@ -522,3 +522,37 @@ TEST_CASE("describe_run_file summarises a run", "[io]") {
     CHECK_THAT(text, Catch::Contains("total removals:               7\n"));
     CHECK_THAT(text, Catch::Contains("imprisoned abroad at the end: 7\n"));
 }
+
+namespace {
+
+// How many HDF5 files, groups, datasets, named datatypes and attributes are open in the process.
+ssize_t open_objects() {
+    return H5Fget_obj_count(static_cast<hid_t>(H5F_OBJ_ALL), H5F_OBJ_ALL);
+}
+
+} // namespace
+
+TEST_CASE("No HDF5 identifier stays open after writing, reading or failing", "[io]") {
+    const ScratchDirectory scratch("identifiers");
+    const std::string path = scratch.file("run.h5");
+    const Scenario scenario = small_scenario();
+    REQUIRE(open_objects() == 0);
+
+    write_run(path, scenario, small_info());
+    CHECK(read_run_file(path).records() == scenario.steps() + 1);
+    CHECK_FALSE(describe_run_file(path).empty());
+    CHECK(open_objects() == 0);
+
+    {
+        RunFileWriter writer(scratch.file("failed.h5"));
+        writer.start(scenario, small_info());
+        writer.record(0, synthetic_outputs(scenario, 0));
+        StepOutputs wrong = synthetic_outputs(scenario, 1);
+        wrong.stocks = CellArray::Zero(1, 1);
+        CHECK_THROWS_AS(writer.record(1, wrong), InternalError);
+    }
+    set_format_version(path, run_format_major + 1, 0);
+    CHECK_THROWS_AS(read_run_file(path), FormatError);
+    CHECK_THROWS_AS(read_run_file(scratch.file("absent.h5")), FileError);
+    CHECK(open_objects() == 0);
+}
