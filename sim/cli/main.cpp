@@ -33,7 +33,7 @@ Commands:
 Examples:
   deportsim run scenarios/el_salvador_2025.yaml -o out/el_salvador_2025.h5
   deportsim run scenarios/el_salvador_2025.yaml --mode stochastic --seed 7 \
-      --set agreements.USA_SLV_CECOT.profiles=[violent_record,nonviolent_record]
+      --set agreements.usa_slv_cecot.profiles=[violent_record,nonviolent_record]
   deportsim info out/el_salvador_2025.h5
 
 Documentation: docs/scenario-format.md, docs/output-format.md, docs/model.md.

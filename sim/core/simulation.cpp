@@ -276,8 +276,24 @@ void Simulation::initialize() {
                 throw InputError("initial." + s.countries[init.country].code +
                                  ".detained: the country has no detention facility");
             }
-            detention_cell(init.country, 0, 0, init.group) += init.persons;
-            break;
+            {
+                // Already held for a while: spread evenly over the ages up to the mean processing
+                // time, all still pending, so that their releases after the maximum period do not
+                // all fall on one day.
+                const int spread =
+                    std::clamp(static_cast<int>(std::lround(
+                                   s.enforcement[init.country].processing_mean_days / dt)),
+                               1, detention_ages_[init.country]);
+                for (int age = 0; age < spread; ++age) {
+                    double share = init.persons / spread;
+                    if (transitions_.stochastic()) { // whole persons
+                        share = std::floor((age + 1) * init.persons / spread + 1e-9) -
+                                std::floor(age * init.persons / spread + 1e-9);
+                    }
+                    detention_cell(init.country, age, 0, init.group) += share;
+                }
+                break;
+            }
         default:
             throw InputError(std::string("initial: status '") +
                              std::string(enum_name(status_names, init.status)) +
