@@ -578,7 +578,7 @@ TEST_CASE("a flight's cost is given exactly one way") {
 // ---------------------------------------------------------------------------------------------
 // --set
 
-TEST_CASE("--set changes values, creates keys the format allows, and records itself") {
+TEST_CASE("overrides (--set) change values, creates keys the format allows, and records itself") {
     const std::string path = fixtures + "minimal.yaml";
     const std::vector<std::string> overrides = {
         "enforcement.MEX.interdiction_per_day=0.02",
