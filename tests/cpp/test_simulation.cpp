@@ -174,7 +174,7 @@ TEST_CASE("stochastic runs conserve persons and respect every capacity on every 
     }
 }
 
-TEST_CASE("the same seed gives identical runs; another seed gives another run", "[simulation]") {
+TEST_CASE("the same seed gives identical runs and another seed another run", "[simulation]") {
     Scenario s = third_country_scenario(37, 7, 35, 60, 300);
     s.enforcement[DST].processing_mean_days = 6;
     s.routes[0].mortality = 0.02;
