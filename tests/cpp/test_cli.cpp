@@ -14,6 +14,7 @@
 #include <iterator>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace deportsim;
@@ -31,7 +32,8 @@ struct Result {
 
 Result run_program(const std::string& arguments) {
     const fs::path log =
-        fs::temp_directory_path() / ("deportsim_cli_" + std::to_string(std::rand()) + ".log");
+        fs::temp_directory_path() / ("deportsim_cli_" + std::to_string(::getpid()) + "_" +
+                                     std::to_string(std::rand()) + ".log");
     const std::string command = binary + " " + arguments + " > " + log.string() + " 2>&1";
     const int raw = std::system(command.c_str());
     Result r;
