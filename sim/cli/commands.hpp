@@ -15,5 +15,6 @@ inline constexpr int exit_input = 2;
 int run_command(const std::vector<std::string>& args);
 int validate_command(const std::vector<std::string>& args);
 int info_command(const std::vector<std::string>& args);
+int sweep_command(const std::vector<std::string>& args);
 
 } // namespace deportsim::cli

@@ -22,6 +22,7 @@ Usage:
                               [--set PATH=VALUE ...] [--check-invariants]
   deportsim validate SCENARIO.yaml [--set PATH=VALUE ...]
   deportsim info OUT.h5
+  deportsim sweep SWEEP.yaml [-o SWEEP.h5] [--jobs N] [--resume]
   deportsim --version | --help
   deportsim COMMAND --help      (options of one command)
 
@@ -29,6 +30,7 @@ Commands:
   run       run a scenario and write an HDF5 run file (opens in h5py, xarray, ncdump)
   validate  check a scenario file and print what it contains, without running it
   info      describe a run file: scenario, mode, seed, dimensions, headline totals
+  sweep     run a parameter sweep or ensemble (threads, MPI) and write one HDF5 sweep file
 
 Examples:
   deportsim run scenarios/el_salvador_2025.yaml -o out/el_salvador_2025.h5
@@ -65,8 +67,11 @@ int main(int argc, char** argv) {
         if (command == "info") {
             return cli::info_command(rest);
         }
+        if (command == "sweep") {
+            return cli::sweep_command(rest);
+        }
         std::cerr << "deportsim: unknown command '" << command
-                  << "'; commands: run, validate, info (see deportsim --help)\n";
+                  << "'; commands: run, validate, info, sweep (see deportsim --help)\n";
         return cli::exit_input;
     } catch (const InputError& e) {
         std::cerr << e.what() << "\n";
