@@ -16,7 +16,15 @@ std::size_t OverrideTrace::add_origin(OverrideOrigin origin) {
 }
 
 void OverrideTrace::add(const YAML::Node& node, std::size_t origin, int offset) {
-    entries_.push_back(Entry{node, origin, offset});
+    SourceLocation where = origins_[origin].where;
+    if (where.line > 0) {
+        where.column += offset;
+    }
+    entries_.push_back(Entry{node, origin, std::move(where)});
+}
+
+void OverrideTrace::add_at(const YAML::Node& node, std::size_t origin, SourceLocation where) {
+    entries_.push_back(Entry{node, origin, std::move(where)});
 }
 
 std::optional<OverrideTrace::Found> OverrideTrace::find(const YAML::Node& node) const {
@@ -26,18 +34,10 @@ std::optional<OverrideTrace::Found> OverrideTrace::find(const YAML::Node& node) 
     // Latest first: a later assignment into an earlier one's value owns what it wrote.
     for (auto entry = entries_.rbegin(); entry != entries_.rend(); ++entry) {
         if (entry->node.is(node)) {
-            return Found{&origins_[entry->origin], entry->offset};
+            return Found{&origins_[entry->origin], entry->where};
         }
     }
     return std::nullopt;
-}
-
-SourceLocation OverrideTrace::locate(const Found& found) {
-    SourceLocation where = found.origin->where;
-    if (where.line > 0) {
-        where.column += found.offset;
-    }
-    return where;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,6 +89,26 @@ public:
         }
     }
 
+    // Records a copy and everything in it, each node at the location of the node it copies.
+    void record_copy(const YAML::Node& copy, const YAML::Node& original,
+                     const std::function<SourceLocation(const YAML::Node&)>& locate) {
+        if (trace_ == nullptr) {
+            return;
+        }
+        trace_->add_at(copy, origin_index_, locate(original));
+        if (copy.IsMap()) {
+            auto o = original.begin();
+            for (auto c = copy.begin(); c != copy.end() && o != original.end(); ++c, ++o) {
+                record_copy(c->first, o->first, locate);
+                record_copy(c->second, o->second, locate);
+            }
+        } else if (copy.IsSequence()) {
+            for (std::size_t i = 0; i < copy.size() && i < original.size(); ++i) {
+                record_copy(copy[i], original[i], locate);
+            }
+        }
+    }
+
 private:
     const OverrideOrigin& origin_;
     OverrideTrace* trace_;
@@ -134,24 +154,10 @@ std::string joined(const std::vector<Segment>& segments, std::size_t count) {
     return out;
 }
 
-} // namespace
-
-void apply_override(YAML::Node& root, const std::string& path, const std::string& value_yaml,
-                    const OverrideOrigin& origin, OverrideTrace* trace) {
-    Assigner assigner(origin, trace);
-    const int value_offset = static_cast<int>(path.size()) + 1;
+// Puts `value` at `path` of `root`; `record_value` traces the value once it is in the tree.
+void assign(YAML::Node& root, const std::string& path, const YAML::Node& value, Assigner& assigner,
+            const std::function<void(const YAML::Node&)>& record_value) {
     const std::vector<Segment> segments = split_path(path, assigner);
-
-    YAML::Node value;
-    try {
-        value = YAML::Load(value_yaml);
-    } catch (const YAML::ParserException& e) {
-        assigner.fail(value_offset + (e.mark.line == 0 ? e.mark.column : 0),
-                      "the value is not valid YAML: " + e.msg);
-    }
-    if (value.IsNull()) {
-        value.reset(YAML::Node(YAML::NodeType::Null)); // a node of its own, so it can be traced
-    }
 
     if (!root.IsDefined() || root.IsNull()) {
         root = YAML::Node(YAML::NodeType::Map);
@@ -193,7 +199,7 @@ void apply_override(YAML::Node& root, const std::string& path, const std::string
             if (!existing) {
                 assigner.record(entry->first, segment.offset);
             }
-            assigner.record_value(entry->second, value_offset);
+            record_value(entry->second);
             return;
         }
 
@@ -218,6 +224,40 @@ void apply_override(YAML::Node& root, const std::string& path, const std::string
         }
         schema = below;
     }
+}
+
+} // namespace
+
+void apply_override(YAML::Node& root, const std::string& path, const std::string& value_yaml,
+                    const OverrideOrigin& origin, OverrideTrace* trace) {
+    Assigner assigner(origin, trace);
+    const int value_offset = static_cast<int>(path.size()) + 1;
+    split_path(path, assigner); // a malformed path is reported before a malformed value
+
+    YAML::Node value;
+    try {
+        value = YAML::Load(value_yaml);
+    } catch (const YAML::ParserException& e) {
+        assigner.fail(value_offset + (e.mark.line == 0 ? e.mark.column : 0),
+                      "the value is not valid YAML: " + e.msg);
+    }
+    if (value.IsNull()) {
+        value.reset(YAML::Node(YAML::NodeType::Null)); // a node of its own, so it can be traced
+    }
+    assign(root, path, value, assigner,
+           [&](const YAML::Node& placed) { assigner.record_value(placed, value_offset); });
+}
+
+void apply_override(YAML::Node& root, const std::string& path, const YAML::Node& value,
+                    const OverrideOrigin& origin, OverrideTrace* trace,
+                    const std::function<SourceLocation(const YAML::Node&)>& locate_value) {
+    Assigner assigner(origin, trace);
+    YAML::Node copy = YAML::Clone(value);
+    if (copy.IsNull()) {
+        copy.reset(YAML::Node(YAML::NodeType::Null)); // a node of its own, so it can be traced
+    }
+    assign(root, path, copy, assigner,
+           [&](const YAML::Node& placed) { assigner.record_copy(placed, value, locate_value); });
 }
 
 void apply_override(YAML::Node& root, const std::string& path, const std::string& value_yaml,

@@ -1,5 +1,5 @@
 // Assignments to a scenario tree by path, `enforcement.MEX.interdiction_per_day=0.02`: the
-// `--set` options of the command line, and the setter that dated policy events can reuse.
+// `--set` options of the command line, and the `set` entries of dated policy events.
 //
 // A path is map keys joined by '.' (`routes.COL->PAN.mortality`, `initial.USA.at_large.VEN/
 // no_record`); the value is YAML (`0.02`, `[gang_tda]`, `{default: 0.002, gang_tda: 0.01}`).
@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,21 +37,24 @@ class OverrideTrace {
 public:
     struct Found {
         const OverrideOrigin* origin;
-        int offset; // 0-based offset of the node's text in "path=value"
+        SourceLocation where; // where the node's text is
     };
 
     std::size_t add_origin(OverrideOrigin origin);
+    // A node whose text starts `offset` characters (0-based) into the assignment's text.
     void add(const YAML::Node& node, std::size_t origin, int offset);
+    // A node whose text is elsewhere: a copy of a value written in a file (a policy event's).
+    void add_at(const YAML::Node& node, std::size_t origin, SourceLocation where);
     // The latest assignment that put `node` into the tree; nullopt for nodes of the file.
     std::optional<Found> find(const YAML::Node& node) const;
-    // The location of a Found: the assignment's location, with the column moved to the node.
-    static SourceLocation locate(const Found& found);
+    // The location of a Found.
+    static SourceLocation locate(const Found& found) { return found.where; }
 
 private:
     struct Entry {
         YAML::Node node;
         std::size_t origin;
-        int offset;
+        SourceLocation where;
     };
     std::deque<OverrideOrigin> origins_; // a deque: Found points into it while it grows
     std::vector<Entry> entries_;
@@ -67,6 +71,14 @@ void apply_override(YAML::Node& root, const std::string& path, const std::string
 // null, a record of the nodes the assignment put into the tree.
 void apply_override(YAML::Node& root, const std::string& path, const std::string& value_yaml,
                     const OverrideOrigin& origin, OverrideTrace* trace);
+
+// The same with a value that is a YAML tree already (the `set` entry of a policy event, in a file):
+// a copy of `value` goes into the tree, so that later assignments below the path do not change
+// the original, and each node of the copy is traced to `locate_value(the node it copies)`.
+// `origin.where` is the location of the path's text: errors in the path point into it.
+void apply_override(YAML::Node& root, const std::string& path, const YAML::Node& value,
+                    const OverrideOrigin& origin, OverrideTrace* trace,
+                    const std::function<SourceLocation(const YAML::Node&)>& locate_value);
 
 // "path=value" split at the first '='. Throws InputError (located at `origin`) without '=' or
 // with an empty path.

@@ -64,8 +64,10 @@ Item root_item(const YAML::Node& root) {
 // ---------------------------------------------------------------------------------------------
 // Source
 
-Source::Source(std::string file_name, std::string_view text, const OverrideTrace* trace)
-    : file_name_(std::move(file_name)), trace_(trace) {
+namespace {
+
+std::vector<std::string> lines_of(std::string_view text) {
+    std::vector<std::string> lines;
     std::size_t begin = 0;
     while (begin <= text.size()) {
         std::size_t end = text.find('\n', begin);
@@ -76,16 +78,63 @@ Source::Source(std::string file_name, std::string_view text, const OverrideTrace
         if (!line.empty() && line.back() == '\r') {
             line.pop_back();
         }
-        lines_.push_back(std::move(line));
+        lines.push_back(std::move(line));
         begin = end + 1;
+    }
+    return lines;
+}
+
+} // namespace
+
+Source::Source(std::string file_name, std::string_view text, const OverrideTrace* trace)
+    : trace_(trace) {
+    files_.push_back(File{std::move(file_name), lines_of(text)});
+}
+
+std::size_t Source::add_file(std::string file_name, std::string_view text) {
+    files_.push_back(File{std::move(file_name), lines_of(text)});
+    return files_.size() - 1;
+}
+
+void Source::claim(const YAML::Node& tree, std::size_t file) {
+    claims_.push_back(Claim{tree, file});
+    if (tree.IsMap()) {
+        for (const auto& entry : tree) {
+            claim(entry.first, file);
+            claim(entry.second, file);
+        }
+    } else if (tree.IsSequence()) {
+        for (const auto& element : tree) {
+            claim(element, file);
+        }
     }
 }
 
-std::string Source::line_text(int line) const {
-    if (line < 1 || static_cast<std::size_t>(line) > lines_.size()) {
+std::vector<std::string> Source::file_names() const {
+    std::vector<std::string> names;
+    for (const File& f : files_) {
+        names.push_back(f.name);
+    }
+    return names;
+}
+
+std::size_t Source::file_of(const YAML::Node& node) const {
+    if (node.IsDefined()) {
+        for (const Claim& c : claims_) {
+            if (c.node.is(node)) {
+                return c.file;
+            }
+        }
+    }
+    return 0;
+}
+
+std::string Source::line_text(std::size_t file, int line) const {
+    const std::vector<std::string>& lines = files_.at(file).lines;
+    if (line < 1 || static_cast<std::size_t>(line) > lines.size()) {
         return {};
     }
-    return lines_[static_cast<std::size_t>(line - 1)];
+    return lines[static_cast<std::size_t>(line - 1)];
 }
 
 SourceLocation Source::locate(const YAML::Node& node) const {
@@ -94,11 +143,13 @@ SourceLocation Source::locate(const YAML::Node& node) const {
             return OverrideTrace::locate(*found);
         }
     }
+    const std::size_t file = file_of(node);
     const YAML::Mark mark = node.Mark();
     if (mark.is_null()) {
-        return SourceLocation{file_name_, 0, 0, ""};
+        return SourceLocation{files_[file].name, 0, 0, ""};
     }
-    return SourceLocation{file_name_, mark.line + 1, mark.column + 1, line_text(mark.line + 1)};
+    return SourceLocation{files_[file].name, mark.line + 1, mark.column + 1,
+                          line_text(file, mark.line + 1)};
 }
 
 std::string Source::origin_label(const YAML::Node& node) const {
@@ -112,7 +163,8 @@ std::string Source::origin_label(const YAML::Node& node) const {
 
 void Source::fail(const YAML::Node& at, const std::string& message) const {
     const std::string label = origin_label(at);
-    throw InputError(locate(at), label.empty() ? message : label + ": " + message);
+    const std::string& prefix = label.empty() ? context_ : label;
+    throw InputError(locate(at), prefix.empty() ? message : prefix + ": " + message);
 }
 
 void Source::fail_at_value(const Item& item, const std::string& message) const {

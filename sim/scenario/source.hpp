@@ -1,11 +1,12 @@
 // The helper layer of the scenario loader: a YAML tree that knows where its text came from, and
 // the conversions of YAML scalars that every loading step shares.
 //
-// Every node of a scenario tree was written either in the scenario file or in a `--set`
-// assignment (or, later, a policy event). `Source` answers "where is this node" for both, so that
-// every error can say `file:line:col` (or `<command line>:N:col` and the assignment) and show the
-// offending line with a caret. `Item` is a node together with its path in the tree
-// (`enforcement.MEX.priority`), which every message names.
+// Every node of a scenario tree was written in a scenario file (the file itself, or a file it
+// `extends`), in a `--set` assignment or in the `set` entry of a policy event. `Source` answers
+// "where is this node" for all of them, so that every error can say `file:line:col` (or
+// `<command line>:N:col` and the assignment) and show the offending line with a caret. `Item` is
+// a node together with its path in the tree (`enforcement.MEX.priority`), which every message
+// names.
 #pragma once
 
 #include "core/calendar.hpp"
@@ -14,6 +15,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -47,20 +49,36 @@ struct Item {
 // The root item of a tree.
 Item root_item(const YAML::Node& root);
 
-// Where the text of a tree came from: a file (name and text) and the assignments applied to it.
+// Where the text of a tree came from: one file, or the files of a composition (a file and the
+// files it extends), and the assignments applied to the tree.
 class Source {
 public:
+    // The first file (index 0): the scenario file itself, the top of a composition.
     Source(std::string file_name, std::string_view text, const OverrideTrace* trace = nullptr);
 
-    const std::string& file_name() const { return file_name_; }
+    const std::string& file_name() const { return files_.front().name; }
 
-    // The location of a node: in the file, or in the assignment that put it into the tree.
+    // Composition: another file whose nodes are in the tree; returns its index.
+    std::size_t add_file(std::string file_name, std::string_view text);
+    // Records that every node of `tree` (keys and values, all the way down) was written in file
+    // `file`. A node claimed more than once belongs to the first claim: claim the files in order
+    // of precedence (the extending file before the file it extends), since merging a value over
+    // another makes the two one node. Nodes nobody claimed belong to file 0.
+    void claim(const YAML::Node& tree, std::size_t file);
+    // The names of the files, in the order they were added.
+    std::vector<std::string> file_names() const;
+
+    // A prefix for the messages about nodes that no assignment wrote, such as "with the policy
+    // events up to 2025-02-04 applied" when a snapshot of the scenario is checked.
+    void set_context(std::string context) { context_ = std::move(context); }
+
+    // The location of a node: in its file, or in the assignment that put it into the tree.
     SourceLocation locate(const YAML::Node& node) const;
-    // The label of the assignment that put a node into the tree ("" when it is in the file).
+    // The label of the assignment that put a node into the tree ("" when it is in a file).
     std::string origin_label(const YAML::Node& node) const;
 
     // Throws InputError located at `at`; the message is prefixed with the assignment's label when
-    // an assignment produced that node.
+    // an assignment produced that node (else with the context, when there is one).
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const;
     // Located at the item's value; for an empty value (which YAML places on the next line), at
     // its key.
@@ -69,13 +87,26 @@ public:
     // about a map as a whole, such as a missing key.
     [[noreturn]] void fail_at_key(const Item& item, const std::string& message) const;
 
-    // The text of a 1-based line of the file ("" when out of range).
-    std::string line_text(int line) const;
+    // The text of a 1-based line of the first file ("" when out of range).
+    std::string line_text(int line) const { return line_text(0, line); }
+    // The text of a 1-based line of a file ("" when out of range).
+    std::string line_text(std::size_t file, int line) const;
 
 private:
-    std::string file_name_;
-    std::vector<std::string> lines_;
+    struct File {
+        std::string name;
+        std::vector<std::string> lines;
+    };
+    struct Claim {
+        YAML::Node node;
+        std::size_t file;
+    };
+    std::vector<File> files_;
+    std::vector<Claim> claims_;
     const OverrideTrace* trace_;
+    std::string context_;
+
+    std::size_t file_of(const YAML::Node& node) const;
 };
 
 // A closed or open interval of numbers with a unit, for range checks and their messages.
