@@ -1,5 +1,7 @@
 #include "scenario/load.hpp"
 
+#include "scenario/compose.hpp"
+#include "scenario/events.hpp"
 #include "scenario/override.hpp"
 #include "scenario/resolve.hpp"
 #include "scenario/schema.hpp"
@@ -8,53 +10,13 @@
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 namespace deportsim {
 
 namespace {
 
-// Step 1a: the file's text. A file that cannot be read is an InputError without a line.
-std::string read_text(const std::string& path) {
-    const auto fail = [&](const std::string& why) {
-        throw InputError(SourceLocation{path, 0, 0, ""}, "cannot read the scenario file: " + why);
-    };
-    std::error_code error;
-    if (std::filesystem::is_directory(path, error)) {
-        fail("it is a directory");
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        fail(std::strerror(errno));
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) {
-        fail(std::strerror(errno));
-    }
-    return text.str();
-}
-
-// Step 1b: the YAML tree. A syntax error points where the parser stopped.
-YAML::Node parse(const loader::Source& source, const std::string& text) {
-    try {
-        return YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-        SourceLocation where{source.file_name(), 0, 0, ""};
-        if (!e.mark.is_null()) {
-            where = SourceLocation{source.file_name(), e.mark.line + 1, e.mark.column + 1,
-                                   source.line_text(e.mark.line + 1)};
-        }
-        throw InputError(where, "YAML syntax error: " + e.msg);
-    }
-}
-
-// The tree as YAML text, for Scenario::yaml_text when assignments changed it. Quoted scalars
-// stay quoted, so the text loads back to the same scenario (a quoted "1e3" stays a string).
+// The tree as YAML text, for Scenario::yaml_text when assignments changed it or files were merged.
+// Quoted scalars stay quoted, so the text loads back to the same scenario (a quoted "1e3" stays a
+// string).
 void emit(YAML::Emitter& out, const YAML::Node& node) {
     switch (node.Type()) {
     case YAML::NodeType::Undefined:
@@ -108,9 +70,12 @@ std::string emitted_text(const YAML::Node& root) {
 Scenario load_scenario_text(const std::string& text, const std::string& file_name_for_errors,
                             const std::vector<std::string>& overrides) {
     OverrideTrace trace;
-    const loader::Source source(file_name_for_errors, text, &trace);
-    YAML::Node root = parse(source, text);
+    loader::Source source(file_name_for_errors, text, &trace);
+    YAML::Node root = loader::compose(source, text);
+    const bool composed = source.file_names().size() > 1;
     loader::Resolved resolved;
+    std::string yaml_text;
+    std::vector<PolicyChange> timeline;
     try {
         for (std::size_t k = 0; k < overrides.size(); ++k) {
             const OverrideOrigin origin =
@@ -121,18 +86,31 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
         loader::check_schema(source, root);
         resolved = loader::resolve(source, root);
         loader::cross_check(source, resolved);
+        if (composed) {
+            yaml_text = loader::composition_comment(source) + emitted_text(root);
+        } else {
+            yaml_text = overrides.empty() ? text : emitted_text(root);
+        }
+        // Last: the events are applied to the tree.
+        timeline = loader::build_timeline(source, root, trace, resolved.scenario);
     } catch (const YAML::Exception& e) {
         // The steps read only what the schema check has accepted; this is a bug in the loader.
         throw InternalError(std::string("scenario loader: unexpected YAML error: ") + e.what());
     }
     Scenario scenario = std::move(resolved.scenario);
     scenario.overrides = overrides;
-    scenario.yaml_text = overrides.empty() ? text : emitted_text(root);
+    scenario.yaml_text = std::move(yaml_text);
+    scenario.timeline = std::move(timeline);
     return scenario;
 }
 
 Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides) {
-    Scenario scenario = load_scenario_text(read_text(path), path, overrides);
+    std::string why;
+    const auto text = loader::read_file_text(path, why);
+    if (!text) {
+        throw InputError(SourceLocation{path, 0, 0, ""}, "cannot read the scenario file: " + why);
+    }
+    Scenario scenario = load_scenario_text(*text, path, overrides);
     scenario.source_path = path;
     return scenario;
 }

@@ -445,6 +445,16 @@ void rule_disposition(const Source& source, const Item& item) {
         source.fail_at_key(*facility, item.path + ": disposition release holds nobody; remove "
                                                   "facility");
     }
+    if (const auto release = item.find("release_per_day"); release && disposition != "imprison") {
+        source.fail_at_key(*release, item.path +
+                                         ": release_per_day applies to disposition imprison, "
+                                         "not " +
+                                         disposition +
+                                         (disposition == "shelter"
+                                              ? " (sheltered people leave by the rates under "
+                                                "shelter)"
+                                              : ""));
+    }
     if (const auto shelter = item.find("shelter"); shelter && disposition != "shelter") {
         source.fail_at_key(*shelter, item.path +
                                          ": shelter outcomes apply to disposition "
@@ -625,6 +635,16 @@ SchemaPtr build_scenario_schema() {
         collection("a map from status to group to persons", key_initial_status,
                    collection("a map from group id to persons", key_group, whole_persons())));
 
+    // A policy event. The values of `set` are judged where they are put, when the event is applied
+    // to the scenario (events.cpp); here any value is accepted.
+    const auto event = record({
+        required("date", date()),
+        optional("description", text()),
+        required("set", collection("a map from parameter path to value", {},
+                                   value("a value", [](const Source&, const Item&) {}), {},
+                                   rule_non_empty("parameter to set"))),
+    });
+
     return record({
         optional("format_version", format_version()),
         required("name", non_empty_text()),
@@ -654,6 +674,8 @@ SchemaPtr build_scenario_schema() {
         optional("remigration", remigration),
         optional("deterrence", deterrence),
         optional("initial", initial),
+        optional("events", collection("a map from event id to policy event",
+                                      key_identifier("event id"), event)),
     });
 }
 
