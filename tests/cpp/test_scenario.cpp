@@ -725,3 +725,595 @@ TEST_CASE("apply_override sets a path of a tree for later reuse (policy events)"
                             "allowed: interdiction_per_day,",
                             0) == 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shelter outcomes, detention exemption, re-migration delay, `any_except`: wrong placements
+
+namespace {
+
+// `text` with one piece replaced (which must be there).
+std::string with(std::string text, const std::string& from, const std::string& to) {
+    const std::size_t at = text.find(from);
+    if (at == std::string::npos) {
+        throw std::logic_error("the text has no '" + from + "'");
+    }
+    return text.replace(at, from.size(), to);
+}
+
+// minimal.yaml with its agreement turned into a shelter agreement.
+std::string minimal_shelter() {
+    return with(minimal_with("{kind: prison, capacity: 50}", "{kind: shelter, capacity: 50}"),
+                "disposition: imprison", "disposition: shelter");
+}
+
+} // namespace
+
+TEST_CASE("shelter outcomes load with disposition shelter; release_per_day is for imprison") {
+    const std::string shelter = minimal_shelter() + "    shelter: {permit_per_day: 0.03}\n";
+    const Scenario s = load_scenario_text(shelter, "inline.yaml");
+    CHECK(s.agreements[0].disposition == Disposition::shelter);
+    CHECK(s.agreements[0].shelter.permit_per_day == 0.03);
+    CHECK(s.agreements[0].shelter.onward_return_per_day == 0);
+    CHECK(s.agreements[0].release_per_day == 0);
+
+    const std::string released = minimal_shelter() + "    release_per_day: 0.01\n";
+    const InputError release = text_error(released);
+    check_at(release, released, "release_per_day");
+    CHECK(release.message() == "agreements.usa_slv: release_per_day applies to disposition "
+                               "imprison, not shelter (sheltered people leave by the rates under "
+                               "shelter)");
+
+    const std::string negative = minimal_shelter() + "    shelter: {asylum_per_day: -0.1}\n";
+    const InputError rate = text_error(negative);
+    check_at(rate, negative, "-0.1");
+    CHECK(rate.message() == "agreements.usa_slv.shelter.asylum_per_day: -0.1 is out of range; "
+                            "expected a number >= 0 (per day)");
+
+    const std::string unknown = minimal_shelter() + "    shelter: {onward_per_day: 0.1}\n";
+    const InputError key = text_error(unknown);
+    check_at(key, unknown, "onward_per_day");
+    CHECK(key.message() == "unknown key 'onward_per_day' in agreements.usa_slv.shelter; allowed: "
+                           "onward_return_per_day, asylum_per_day, permit_per_day, "
+                           "abscond_per_day");
+}
+
+TEST_CASE("max_detention_exempt: by profile, for every country, profiles declared") {
+    const Scenario minimal = load_scenario_file(fixtures + "minimal.yaml");
+    REQUIRE(minimal.enforcement.size() == 3);
+    for (const Enforcement& e : minimal.enforcement) {
+        CHECK(e.max_detention_exempt == std::vector<char>{0, 0});
+    }
+
+    const std::string exempt = minimal_with("    border_apprehension_probability: 0.8",
+                                            "    border_apprehension_probability: 0.8\n"
+                                            "    max_detention_exempt: [gang_tda]");
+    const Scenario s = load_scenario_text(exempt, "inline.yaml");
+    CHECK(s.enforcement[1].max_detention_exempt == std::vector<char>{0, 1});
+    CHECK(s.enforcement[0].max_detention_exempt == std::vector<char>{0, 0});
+
+    const std::string undefined = with(exempt, "[gang_tda]", "[gang_ms13]");
+    const InputError profile = text_error(undefined);
+    check_at(profile, undefined, "gang_ms13");
+    CHECK(profile.message() == "enforcement.USA.max_detention_exempt[0]: undefined profile "
+                               "'gang_ms13'; declared under profiles: no_record, gang_tda");
+
+    const std::string twice = with(exempt, "[gang_tda]", "[gang_tda, gang_tda]");
+    const InputError repeated = text_error(twice);
+    const auto [line, column] = position_of(twice, "[gang_tda, gang_tda]");
+    CHECK(repeated.where().line == line);
+    CHECK(repeated.where().column == column + 11); // the second gang_tda
+    CHECK(repeated.message() == "enforcement.USA.max_detention_exempt: 'gang_tda' is listed twice");
+
+    const std::string scalar = with(exempt, "[gang_tda]", "gang_tda");
+    CHECK(text_error(scalar).message() == "enforcement.USA.max_detention_exempt: expected a list "
+                                          "of profile names, got 'gang_tda'");
+}
+
+TEST_CASE("remigration.min_delay_days: a number of days >= 0, default 0") {
+    CHECK(load_scenario_file(fixtures + "minimal.yaml").remigration.min_delay_days == 0);
+    const std::string base = read_file(fixtures + "minimal.yaml");
+    CHECK(load_scenario_text(base + "remigration: {min_delay_days: 45}\n", "inline.yaml")
+              .remigration.min_delay_days == 45);
+
+    const std::string negative = base + "remigration: {min_delay_days: -1}\n";
+    const InputError e = text_error(negative);
+    check_at(e, negative, "-1}");
+    CHECK(e.message() ==
+          "remigration.min_delay_days: -1 is out of range; expected a number >= 0 (days)");
+}
+
+TEST_CASE("nationalities: {any_except: [...]} is any nationality but those") {
+    const std::string except = minimal_with("nationalities: any", "nationalities: {any_except: "
+                                                                  "[MEX]}");
+    const Scenario s = load_scenario_text(except, "inline.yaml");
+    CHECK(s.agreements[0].any_nationality);
+    CHECK(s.agreements[0].excluded_nationalities == std::vector<int>{0});
+    CHECK_FALSE(s.agreements[0].eligible(s.groups[1])); // MEX/gang_tda: excluded
+
+    const std::string undefined = with(except, "[MEX]", "[GTM]");
+    const InputError country = text_error(undefined);
+    check_at(country, undefined, "GTM");
+    CHECK(country.message() == "agreements.usa_slv.nationalities.any_except[0]: undefined country "
+                               "'GTM'; declared: MEX, USA, SLV");
+
+    const std::string empty = with(except, "[MEX]", "[]");
+    CHECK(text_error(empty).message() == "agreements.usa_slv.nationalities.any_except: expected a "
+                                         "non-empty list of country codes, got a list");
+
+    const std::string misspelt = with(except, "any_except", "any_excpt");
+    const InputError key = text_error(misspelt);
+    check_at(key, misspelt, "any_excpt");
+    CHECK(key.message() ==
+          "unknown key 'any_excpt' in agreements.usa_slv.nationalities; allowed: any_except");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy events: the timeline
+
+namespace {
+
+// The parameters in force on `day`, as the engine picks them: the last change dated on or before
+// it, else the scenario itself.
+const Scenario& parameters_on(const Scenario& s, Date day) {
+    const Scenario* now = &s;
+    for (const PolicyChange& change : s.timeline) {
+        if (change.date <= day) {
+            now = change.parameters.get();
+        }
+    }
+    return *now;
+}
+
+std::string events_with(const std::string& from, const std::string& to) {
+    return with(read_file(fixtures + "events.yaml"), from, to);
+}
+
+} // namespace
+
+TEST_CASE("policy events: one snapshot per date, in date order, each with every event so far") {
+    const Scenario s = load_scenario_file(fixtures + "events.yaml");
+
+    // The scenario itself is the state before any event.
+    CHECK(s.enforcement[0].interdiction_per_day == std::vector<double>{0.015, 0.015});
+    CHECK(s.agreements[0].fee_per_person_day == 0);
+    CHECK(s.facilities[1].capacity == 50);
+
+    REQUIRE(s.timeline.size() == 3);
+    // Dates in increasing order, whatever the order of the file.
+    CHECK(s.timeline[0].date == date("2025-01-01"));
+    CHECK(s.timeline[1].date == date("2025-02-10"));
+    CHECK(s.timeline[2].date == date("2025-02-20"));
+    // The descriptions of the events of a date, joined; an event without one by its id.
+    CHECK(s.timeline[0].description == "CECOT fee agreed before the run");
+    CHECK(s.timeline[1].description ==
+          "Mexico deploys 10,000 troops during the 30-day tariff pause; arrests_up");
+    CHECK(s.timeline[2].description == "CECOT expands; interdiction targets gangs");
+
+    const Scenario& fee = *s.timeline[0].parameters;
+    CHECK(fee.agreements[0].fee_per_person_day == 54.79);
+    CHECK(fee.enforcement[0].interdiction_per_day == std::vector<double>{0.015, 0.015});
+    CHECK(std::isinf(fee.agreements[0].monthly_quota));
+
+    const Scenario& pause = *s.timeline[1].parameters;
+    CHECK(pause.enforcement[0].interdiction_per_day == std::vector<double>{0.02, 0.02});
+    CHECK(pause.agreements[0].monthly_quota == 100);
+    CHECK(pause.enforcement[1].arrest_per_day == 0.001);
+    CHECK(pause.agreements[0].fee_per_person_day == 54.79); // the earlier event still holds
+    CHECK(pause.facilities[1].capacity == 50);
+
+    const Scenario& expansion = *s.timeline[2].parameters;
+    CHECK(expansion.enforcement[0].interdiction_per_day == std::vector<double>{0.03, 0.1});
+    CHECK(expansion.facilities[1].capacity == 80);
+    CHECK(expansion.enforcement[1].arrest_per_day == 0.001);
+    CHECK(expansion.agreements[0].monthly_quota == 100);
+    // Setting a structural parameter to the value it has is no change.
+    CHECK(expansion.enforcement[1].processing_stages == 1);
+
+    // Every snapshot is a whole scenario of the same shape, without a timeline of its own.
+    for (const PolicyChange& change : s.timeline) {
+        CHECK(change.parameters->timeline.empty());
+        CHECK(change.parameters->countries.size() == s.countries.size());
+        CHECK(change.parameters->groups.size() == s.groups.size());
+        CHECK(change.parameters->start == s.start);
+        CHECK(change.parameters->end == s.end);
+    }
+
+    // As the engine reads it: the base before an event's date, the event from it on. An event
+    // dated before the start applies from the first step.
+    CHECK(parameters_on(s, s.start).agreements[0].fee_per_person_day == 54.79);
+    CHECK(parameters_on(s, date("2025-02-09")).enforcement[0].interdiction_per_day[0] == 0.015);
+    CHECK(parameters_on(s, date("2025-02-10")).enforcement[0].interdiction_per_day[0] == 0.02);
+    CHECK(parameters_on(s, date("2025-02-19")).enforcement[0].interdiction_per_day[1] == 0.02);
+    CHECK(parameters_on(s, date("2025-02-20")).enforcement[0].interdiction_per_day[1] == 0.1);
+
+    // Without events, no timeline.
+    CHECK(load_scenario_file(fixtures + "valid.yaml").timeline.empty());
+}
+
+TEST_CASE("policy events with --set: the assignments come first, and the text keeps the events") {
+    const Scenario s =
+        load_scenario_file(fixtures + "events.yaml", {"enforcement.MEX.interdiction_per_day=0.005",
+                                                      "events.cecot_fee.date=2025-02-25"});
+    CHECK(s.enforcement[0].interdiction_per_day[0] == 0.005);
+    REQUIRE(s.timeline.size() == 3);
+    CHECK(s.timeline[0].date == date("2025-02-10"));
+    CHECK(s.timeline[0].parameters->agreements[0].fee_per_person_day == 0);
+    CHECK(s.timeline[1].parameters->enforcement[0].interdiction_per_day[0] == 0.03);
+    CHECK(s.timeline[2].date == date("2025-02-25"));
+    CHECK(s.timeline[2].parameters->agreements[0].fee_per_person_day == 54.79);
+
+    const Scenario again = load_scenario_text(s.yaml_text, "emitted.yaml");
+    REQUIRE(again.timeline.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(again.timeline[i].date == s.timeline[i].date);
+        CHECK(again.timeline[i].description == s.timeline[i].description);
+        CHECK(again.timeline[i].parameters->enforcement[0].interdiction_per_day ==
+              s.timeline[i].parameters->enforcement[0].interdiction_per_day);
+    }
+}
+
+TEST_CASE("an event's entry is checked like --set, and an error points at it in the file") {
+    // An unknown key: at that key, inside the path.
+    const std::string unknown = events_with("enforcement.USA.arrest_per_day: 0.001",
+                                            "enforcement.USA.arest_per_day: 0.001");
+    const InputError key = text_error(unknown);
+    check_at(key, unknown, "arest_per_day");
+    CHECK(key.message() == "event arrests_up (2025-02-10): unknown key 'arest_per_day' in "
+                           "enforcement.USA; allowed: interdiction_per_day, "
+                           "border_apprehension_probability, arrest_per_day, priority, "
+                           "processing_mean_days, processing_stages, max_detention_days, "
+                           "max_detention_exempt");
+    const std::string what = key.what();
+    CHECK(what.find("inline.yaml:") == 0);
+
+    // In a quoted path, at the key inside the quotes.
+    const std::string quoted = events_with("\"enforcement.MEX.interdiction_per_day\"",
+                                           "\"enforcement.MEX.interdiction_per_dya\"");
+    check_at(text_error(quoted), quoted, "interdiction_per_dya");
+
+    // A value of the wrong type: at the value.
+    const std::string type = events_with("monthly_quota: 100", "monthly_quota: lots");
+    const InputError value = text_error(type);
+    check_at(value, type, "lots");
+    CHECK(value.message() == "event tariff_pause_mexico (2025-02-10): "
+                             "agreements.usa_slv.monthly_quota: expected a number >= 0 "
+                             "(persons), or .inf for unlimited, got 'lots'");
+
+    // Out of range, inside a map value.
+    const std::string range =
+        events_with("{default: 0.03, gang_tda: 0.1}", "{default: 0.03, gang_tda: -0.1}");
+    const InputError negative = text_error(range);
+    check_at(negative, range, "-0.1");
+    CHECK(negative.message().rfind("event cecot_expansion (2025-02-20): "
+                                   "enforcement.MEX.interdiction_per_day.gang_tda: -0.1 is out of "
+                                   "range",
+                                   0) == 0);
+
+    // An undefined reference inside a list value.
+    const std::string reference =
+        events_with("monthly_quota: 100", "profiles: [gang_tda, gang_ms13]");
+    const InputError profile = text_error(reference);
+    check_at(profile, reference, "gang_ms13");
+    CHECK(profile.message() == "event tariff_pause_mexico (2025-02-10): "
+                               "agreements.usa_slv.profiles[1]: undefined profile 'gang_ms13'; "
+                               "declared under profiles: no_record, gang_tda");
+
+    // An undefined country in the path.
+    const std::string country =
+        events_with("enforcement.USA.arrest_per_day", "enforcement.GTM.arrest_per_day");
+    const InputError gtm = text_error(country);
+    check_at(gtm, country, "GTM.arrest_per_day");
+    CHECK(gtm.message() == "event arrests_up (2025-02-10): enforcement.GTM: undefined country "
+                           "'GTM'; declared: MEX, USA, SLV");
+
+    // Events set parameters, not other events.
+    const std::string nested =
+        events_with("enforcement.USA.arrest_per_day: 0.001", "events.cecot_fee.date: 2025-02-01");
+    const InputError events = text_error(nested);
+    check_at(events, nested, "events.cecot_fee.date");
+    CHECK(events.message() == "event arrests_up (2025-02-10): events.cecot_fee.date: an event sets "
+                              "parameters of the scenario, not other events");
+
+    // A rule broken at a node the events did not write names the events that broke it.
+    const std::string window =
+        events_with("    facility: cecot\n", "    facility: cecot\n    end: 2025-02-15\n");
+    const std::string late = with(window, "agreements.usa_slv.monthly_quota: 100",
+                                  "agreements.usa_slv.start: 2025-02-16");
+    const InputError rule = text_error(late);
+    check_at(rule, late, "2025-02-15");
+    CHECK(rule.message() == "with the policy events up to 2025-02-10 applied: "
+                            "agreements.usa_slv.end: 2025-02-15 must be after start 2025-02-16");
+}
+
+TEST_CASE("an event's date, set and description are checked with the scenario") {
+    const std::string after = events_with("date: 2025-02-20", "date: 2025-03-06");
+    const InputError end = text_error(after);
+    const auto [line, column] = position_of(after, "date: 2025-03-06");
+    CHECK(end.where().line == line);
+    CHECK(end.where().column == column + 6);
+    CHECK(end.message() == "events.cecot_expansion.date: 2025-03-06 is not before the end of the "
+                           "run (time.end 2025-03-06); an event from that date on never applies");
+
+    const std::string missing = events_with("    date: 2025-01-01\n", "");
+    const InputError date = text_error(missing);
+    check_at(date, missing, "cecot_fee:");
+    CHECK(date.message() == "missing required key 'date' in events.cecot_fee");
+
+    const std::string bad = events_with("date: 2025-01-01", "date: 2025-02-30");
+    CHECK(text_error(bad).message() == "events.cecot_fee.date: expected an ISO date (YYYY-MM-DD), "
+                                       "got '2025-02-30' (no such day in the calendar)");
+
+    const std::string empty = events_with(
+        "    set:\n      agreements.usa_slv.fee_per_person_day: 54.79\n", "    set: {}\n");
+    CHECK(text_error(empty).message() ==
+          "events.cecot_fee.set: declare at least one parameter to set");
+
+    const std::string unknown = events_with("description: CECOT fee", "summary: CECOT fee");
+    const InputError key = text_error(unknown);
+    check_at(key, unknown, "summary");
+    CHECK(key.message() ==
+          "unknown key 'summary' in events.cecot_fee; allowed: date, description, set");
+}
+
+TEST_CASE("an event that changes the structure of the run is refused at its entry") {
+    const std::string stages =
+        events_with("enforcement.USA.processing_stages: 1", "enforcement.USA.processing_stages: 3");
+    const InputError e = text_error(stages);
+    check_at(e, stages, "enforcement.USA.processing_stages: 3");
+    CHECK(e.message() == "event cecot_expansion (2025-02-20): enforcement.USA.processing_stages "
+                         "cannot change in a policy event: it changes the structure of the run "
+                         "(detainees are counted by processing stage and days held)");
+
+    // Each of these is refused at the entry that makes it, naming the parameter.
+    const std::vector<std::pair<std::string, std::string>> changes = {
+        {"time.dt_days: 0.5", "time.dt_days"},
+        {"time.end: 2025-03-01", "time.end"},
+        {"seed: 9", "seed"},
+        {"routes.MEX->USA.days: 10", "routes.MEX->USA.days"},
+        {"routes.MEX->USA: {days: 10, mortality: 0.01}", "routes.MEX->USA.days"},
+        {"departures.MEX/no_record.origin: USA", "departures.MEX/no_record.origin"},
+        {"departures.MEX/gang_tda: {destination: USA, persons_per_day: 1}",
+         "departures.MEX/gang_tda"},
+        {"agreements.new_deal: {sender: USA, receiver: SLV, nationalities: any, profiles: "
+         "[gang_tda], disposition: release}",
+         "agreements.new_deal"},
+        {"agreements.usa_slv.receiver: MEX", "agreements.usa_slv.receiver"},
+        {"countries.SLV.facilities.cecot.kind: detention", "countries.SLV.facilities.cecot.kind"},
+        {"countries.MEX.name: Mexique", "countries.MEX.name"},
+        {"nationalities.VEN: Venezuela", "nationalities.VEN"},
+        {"profiles: [no_record, gang_tda, gang_ms13]", "profiles"},
+        {"groups.SLV: [no_record]", "groups.SLV"},
+        {"enforcement.MEX.max_detention_days: 90", "enforcement.MEX.max_detention_days"},
+        {"remigration.min_delay_days: 30", "remigration.min_delay_days"},
+        {"deterrence: {series: [[2025-02-04, 0.5]]}", "deterrence"},
+        {"initial.USA.detained.MEX/gang_tda: 5", "initial.USA.detained.MEX/gang_tda"},
+        {"flight_programmes.ice: {sender: USA, destinations: any, seats_per_flight: 135, "
+         "flights_per_week: 10, cost_per_flight: 40000}",
+         "flight_programmes.ice"},
+    };
+    for (const auto& [entry, parameter] : changes) {
+        INFO(entry);
+        const std::string text =
+            events_with("enforcement.USA.arrest_per_day: 0.001", "enforcement.USA.arrest_per_day: "
+                                                                 "0.001\n      " +
+                                                                     entry);
+        const InputError change = text_error(text);
+        check_at(change, text, entry);
+        CHECK(change.message().rfind("event arrests_up (2025-02-10): " + parameter +
+                                         " cannot change in a policy event: it changes the "
+                                         "structure of the run (",
+                                     0) == 0);
+    }
+
+    // Values of the same parts may change: a route's mortality, an agreement's window.
+    const std::string values = events_with("enforcement.USA.arrest_per_day: 0.001",
+                                           "routes.MEX->USA.mortality: 0.01\n"
+                                           "      agreements.usa_slv.end: 2025-03-01");
+    const Scenario s = load_scenario_text(values, "inline.yaml");
+    CHECK(s.timeline[1].parameters->routes[0].mortality == 0.01);
+    CHECK(s.timeline[1].parameters->agreements[0].end == date("2025-03-01"));
+    CHECK(s.routes[0].mortality == 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Composition: extends
+
+namespace {
+
+const std::string compose_dir = fixtures + "compose/";
+
+// A file named in the composition fixtures' directory, so that its `extends` finds them.
+InputError compose_error(const std::string& text) {
+    return error_of([&] { load_scenario_text(text, compose_dir + "inline.yaml"); });
+}
+
+void check_in(const InputError& e, const std::string& file, const std::string& text,
+              const std::string& needle) {
+    const auto [line, column] = position_of(text, needle);
+    CHECK(e.where().file == file);
+    CHECK(e.where().line == line);
+    CHECK(e.where().column == column);
+}
+
+} // namespace
+
+TEST_CASE("extends: maps merge key by key, scalars and lists replace, null deletes") {
+    const std::string path = compose_dir + "child.yaml";
+    const Scenario s = load_scenario_file(path);
+    CHECK(s.source_path == path);
+    CHECK(s.name == "compose_child");                             // replaced
+    CHECK(s.description == "The base of the composition tests."); // from the base
+    CHECK(s.profiles == std::vector<std::string>{"no_record", "gang_tda", "violent_record"});
+    CHECK(s.groups.size() == 3); // the list replaced, not appended to
+
+    // Maps merged: the base's order, new keys after.
+    REQUIRE(s.countries.size() == 3);
+    CHECK(s.countries[0].code == "MEX");
+    CHECK(s.countries[2].code == "SLV");
+    REQUIRE(s.facilities.size() == 2);
+    CHECK(s.facilities[0].id == "us_detention");
+    CHECK(s.facilities[0].kind == FacilityKind::detention); // from the base
+    CHECK(s.facilities[0].capacity == 200);                 // from the child
+    CHECK(s.enforcement[0].interdiction_per_day ==
+          std::vector<double>{0.02, 0.02, 0.02});    // from the child
+    CHECK(s.enforcement[0].arrest_per_day == 0.001); // from the base, same map
+    CHECK(s.enforcement[1].border_apprehension_probability == 0.8);
+    CHECK(s.enforcement[2].arrest_per_day == 0.0001); // a new entry
+    REQUIRE(s.agreements.size() == 1);
+    CHECK(s.agreements[0].facility == 1);
+
+    // Deleted with `deterrence: ~`.
+    CHECK(s.deterrence.kind == DeterrenceKind::none);
+
+    // Events merge like any map: the base's event gains an entry; the child adds an event.
+    REQUIRE(s.timeline.size() == 2);
+    CHECK(s.timeline[0].description == "Border surge");
+    CHECK(s.timeline[0].parameters->enforcement[1].border_apprehension_probability == 0.9);
+    CHECK(s.timeline[0].parameters->enforcement[1].arrest_per_day == 0.002);
+    CHECK(s.timeline[1].description == "Pause");
+    CHECK(s.timeline[1].parameters->enforcement[0].interdiction_per_day[0] == 0.01);
+
+    // The text is the merged tree, under a comment naming the files; it stands alone.
+    const std::string first_line = s.yaml_text.substr(0, s.yaml_text.find('\n'));
+    CHECK(first_line == "# merged from " + path + ", which extends " + compose_dir + "base.yaml");
+    CHECK(s.yaml_text.find("extends", first_line.size()) == std::string::npos);
+    CHECK(s.overrides.empty());
+    const Scenario again = load_scenario_text(s.yaml_text, "emitted.yaml");
+    CHECK(again.name == s.name);
+    CHECK(again.description == s.description);
+    CHECK(again.facilities[0].capacity == 200);
+    CHECK(again.enforcement[0].arrest_per_day == 0.001);
+    CHECK(again.deterrence.kind == DeterrenceKind::none);
+    CHECK(again.timeline.size() == 2);
+}
+
+TEST_CASE("extends: a chain of files, and --set on the merged tree") {
+    const std::string path = compose_dir + "grandchild.yaml";
+    const Scenario s = load_scenario_file(path, {"enforcement.MEX.arrest_per_day=0.003"});
+    CHECK(s.name == "compose_grandchild");
+    CHECK(s.seed == 5);
+    CHECK(s.facilities[0].capacity == 200);                  // from child.yaml
+    CHECK(s.routes.size() == 1);                             // from base.yaml
+    CHECK(s.enforcement[0].arrest_per_day == 0.003);         // --set, over all three
+    CHECK(s.enforcement[0].interdiction_per_day[0] == 0.02); // from child.yaml
+    REQUIRE(s.timeline.size() == 1);                         // `pause: ~` deleted the event
+    CHECK(s.timeline[0].description == "Border surge");
+    CHECK(s.yaml_text.rfind("# merged from " + path + ", which extends " + compose_dir +
+                                "child.yaml, which extends " + compose_dir + "base.yaml\n",
+                            0) == 0);
+    CHECK(s.overrides == std::vector<std::string>{"enforcement.MEX.arrest_per_day=0.003"});
+}
+
+TEST_CASE("extends: a cycle of files is an error at the extends that closes it") {
+    const std::string a = compose_dir + "cycle_a.yaml";
+    const std::string b = compose_dir + "cycle_b.yaml";
+    const InputError e = error_of([&] { load_scenario_file(a); });
+    check_in(e, b, read_file(b), "./cycle_a.yaml");
+    CHECK(e.message() == "extends: a cycle of files: " + a + " extends " + b + " extends " + a);
+
+    const InputError itself = compose_error("extends: inline.yaml\nname: x\n");
+    CHECK(itself.where().file == compose_dir + "inline.yaml");
+    CHECK(itself.where().line == 1);
+    CHECK(itself.where().column == 10);
+    CHECK(itself.message() == "extends: a cycle of files: " + compose_dir + "inline.yaml extends " +
+                                  compose_dir + "inline.yaml");
+}
+
+TEST_CASE("extends: an error points into the file that wrote the offending node") {
+    // In the base: broken_child.yaml inherits a mistake of broken_base.yaml.
+    const std::string base = compose_dir + "broken_base.yaml";
+    const InputError inherited =
+        error_of([&] { load_scenario_file(compose_dir + "broken_child.yaml"); });
+    check_in(inherited, base, read_file(base), "1.5\n");
+    CHECK(inherited.where().line_text == "    border_apprehension_probability: 1.5");
+    CHECK(inherited.message() == "enforcement.USA.border_apprehension_probability: 1.5 is out of "
+                                 "range; expected a number in [0, 1] (probability)");
+
+    // In the extending file: an unknown key in a map merged with the base's.
+    const std::string file = compose_dir + "inline.yaml";
+    const std::string unknown = "extends: base.yaml\nenforcement:\n  USA:\n    arrest_per_dya: 1\n";
+    const InputError key = compose_error(unknown);
+    check_in(key, file, unknown, "arrest_per_dya");
+    CHECK(key.where().line_text == "    arrest_per_dya: 1");
+
+    // A rule between the files: the child's facility for the base's agreement.
+    const std::string facility =
+        "extends: base.yaml\nagreements:\n  usa_slv:\n    facility: us_detention\n";
+    const InputError rule = compose_error(facility);
+    check_in(rule, file, facility, "us_detention");
+    CHECK(rule.message() == "agreements.usa_slv.facility: facility 'us_detention' is in USA, not "
+                            "in the receiver SLV");
+
+    // An entry the child adds to an event of the base: at the child's entry.
+    const std::string entry = "extends: base.yaml\nevents:\n  surge:\n    set:\n"
+                              "      enforcement.USA.processing_stages: 2\n";
+    const InputError structure = compose_error(entry);
+    check_in(structure, file, entry, "enforcement.USA.processing_stages");
+    CHECK(structure.message().rfind("event surge (2025-02-10): enforcement.USA.processing_stages "
+                                    "cannot change in a policy event",
+                                    0) == 0);
+
+    // An event's entry in a base file, applied through a file that extends it.
+    const std::string events_base = compose_dir + "bad_event.yaml";
+    const InputError event = compose_error("extends: bad_event.yaml\nname: x\n");
+    check_in(event, events_base, read_file(events_base), "-0.5");
+    CHECK(event.message() == "event crackdown (2025-02-15): enforcement.USA.arrest_per_day: -0.5 "
+                             "is out of range; expected a number >= 0 (per day)");
+
+    // A rule broken at the child's node by the base's event: the child's line, and the events.
+    const std::string base_event =
+        "extends: base.yaml\nagreements:\n  usa_slv:\n    end: 2025-02-08\n"
+        "events:\n  surge:\n    set:\n      agreements.usa_slv.start: 2025-02-09\n";
+    const InputError window = compose_error(base_event);
+    check_in(window, file, base_event, "2025-02-08");
+    CHECK(window.message() == "with the policy events up to 2025-02-10 applied: "
+                              "agreements.usa_slv.end: 2025-02-08 must be after start 2025-02-09");
+}
+
+TEST_CASE("extends: mistakes of composition") {
+    const std::string file = compose_dir + "inline.yaml";
+
+    const std::string absent = "extends: base.yaml\nremigration: ~\n";
+    const InputError deletes = compose_error(absent);
+    check_in(deletes, file, absent, "remigration");
+    CHECK(deletes.message() == "remigration: a null value deletes the key from the scenario this "
+                               "file extends, but " +
+                                   compose_dir + "base.yaml has no remigration");
+
+    const std::string missing = "extends: no_such_base.yaml\nname: x\n";
+    const InputError unreadable = compose_error(missing);
+    check_in(unreadable, file, missing, "no_such_base.yaml");
+    CHECK(unreadable.message() == "extends: cannot read the scenario file " + compose_dir +
+                                      "no_such_base.yaml: No such file or directory");
+
+    const std::string list = "extends: [base.yaml]\n";
+    const InputError not_path = compose_error(list);
+    check_in(not_path, file, list, "[base.yaml]");
+    CHECK(not_path.message() == "extends: expected the path of the scenario file this one "
+                                "extends, got a list");
+
+    // A duplicate key would be lost in the merge: refused in each file.
+    const std::string twice = "extends: base.yaml\nname: a\nname: b\n";
+    const InputError duplicate = compose_error(twice);
+    check_in(duplicate, file, twice, "name: b");
+    CHECK(duplicate.message() == "duplicate key 'name' at the top level (first given on line 2)");
+
+    const std::string version = "extends: base.yaml\nformat_version: 2\n";
+    const InputError major = compose_error(version);
+    check_in(major, file, version, "2\n");
+    CHECK(major.message() ==
+          "format_version 2 is not supported; this engine reads format version 1");
+
+    // Deleting a required key: the merged scenario lacks it; the top file is named.
+    const InputError required = compose_error("extends: base.yaml\nname: ~\n");
+    CHECK(required.where().file == file);
+    CHECK(required.where().line == 0);
+    CHECK(required.message() == "missing required key 'name' at the top level");
+
+    // A syntax error in a base is located in the base.
+    const std::string syntax = fixtures + "malformed/syntax_error.yaml";
+    const InputError parse = compose_error("extends: ../malformed/syntax_error.yaml\n");
+    CHECK(parse.where().file == syntax);
+    CHECK(parse.where().line == 19);
+    CHECK(parse.message() == "YAML syntax error: end of sequence flow not found");
+}
