@@ -10,8 +10,10 @@ removals to the home country or under two agreements, onward returns), so the fi
 from it look like a real run; the tests compare the package against the file itself.
 
 ``real_run`` runs the engine ($DEPORTSIM_BINARY, default build/release/deportsim) on
-tests/scenarios/tiny.yaml. Tests that use it are marked ``engine``: they skip when the binary
-or the scenario is missing, except under CI (environment variable CI set), where that fails.
+tests/scenarios/tiny.yaml; ``real_run_variant`` adds agreement quotas and deterrence with
+``--set``, ``real_run_stochastic`` runs it in stochastic mode. Tests that use them are marked
+``engine``: they skip when the binary or the scenario is missing, except under CI (environment
+variable CI set), where that fails.
 """
 
 from __future__ import annotations
@@ -87,6 +89,9 @@ profiles: [no_record, nonviolent_record, gang_tda, gang_ms13]
 flight_programmes:
   ICE_AIR: {{sender: USA, destinations: any, seats_per_flight: 135, flights_per_week: 5, cost_per_flight: 120000}}
   PAN_ONWARD: {{sender: PAN, destinations: any, seats_per_flight: 50, flights_per_week: 1, cost_per_flight: 300000, budget: 2700000}}
+agreements:
+  SLV_PRISON: {{sender: USA, receiver: SLV, nationalities: any, profiles: [gang_tda], disposition: imprison, facility: CECOT, fee_per_person_day: 20}}
+  PAN_SHELTER: {{sender: USA, receiver: PAN, nationalities: any, profiles: [no_record], disposition: shelter, facility: PAN_SHELTER, fee_per_person_day: 15}}
 """
 
 
@@ -473,9 +478,18 @@ def _missing_engine(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def real_run(tmp_path_factory) -> Path:
-    """A run file written by the engine from tests/scenarios/tiny.yaml."""
+# Options of the second engine run: the tiny scenario with quotas on its agreement (so the
+# quotas bind) and deterrence (so the factor moves), for overlays and comparisons.
+VARIANT_OPTIONS = (
+    "--set", "agreements.usa_slv_prison.monthly_quota=20",
+    "--set", "agreements.usa_slv_prison.total_quota=40",
+    "--set", "deterrence={signal: removals_per_arrival, window_days: 14, elasticity: 0.5}",
+)
+
+
+def run_engine(output: Path, *options: str) -> Path:
+    """Runs the engine on tests/scenarios/tiny.yaml with ``options``; skips (or, under CI,
+    fails) when the binary or the scenario is missing."""
     binary = Path(os.environ.get("DEPORTSIM_BINARY", REPOSITORY / "build" / "release" / "deportsim"))
     if not binary.is_absolute():
         binary = REPOSITORY / binary
@@ -484,13 +498,32 @@ def real_run(tmp_path_factory) -> Path:
         _missing_engine(f"engine binary {binary} not found (set DEPORTSIM_BINARY or build it)")
     if not scenario.exists():
         _missing_engine(f"scenario {scenario} not found")
-    output = tmp_path_factory.mktemp("engine") / "tiny.h5"
     result = subprocess.run(
-        [str(binary), "run", str(scenario), "-o", str(output)],
+        [str(binary), "run", str(scenario), "-o", str(output), *options],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, (
-        f"{binary} run {scenario} failed with status {result.returncode}:\n{result.stderr}"
+        f"{binary} run {scenario} {' '.join(options)} failed with status "
+        f"{result.returncode}:\n{result.stderr}"
     )
     assert output.exists(), f"{binary} reported success but wrote no {output}"
     return output
+
+
+@pytest.fixture(scope="session")
+def real_run(tmp_path_factory) -> Path:
+    """A run file written by the engine from tests/scenarios/tiny.yaml."""
+    return run_engine(tmp_path_factory.mktemp("engine") / "tiny.h5")
+
+
+@pytest.fixture(scope="session")
+def real_run_variant(tmp_path_factory) -> Path:
+    """The tiny scenario with agreement quotas and deterrence (:data:`VARIANT_OPTIONS`)."""
+    return run_engine(tmp_path_factory.mktemp("engine") / "tiny_quota.h5", *VARIANT_OPTIONS)
+
+
+@pytest.fixture(scope="session")
+def real_run_stochastic(tmp_path_factory) -> Path:
+    """The tiny scenario in stochastic mode, seed 7."""
+    return run_engine(tmp_path_factory.mktemp("engine") / "tiny_stochastic.h5",
+                      "--mode", "stochastic", "--seed", "7")

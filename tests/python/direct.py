@@ -59,3 +59,58 @@ def png_size(path: Path) -> tuple[int, int]:
     length, kind = struct.unpack(">I4s", header[8:16])
     assert kind == b"IHDR" and length == 13, f"{path}: first chunk is not IHDR"
     return struct.unpack(">II", header[16:24])
+
+
+def _figure_counts(f: h5py.File) -> dict:
+    """What decides the height of the figures of one run file, counted with h5py."""
+    countries = labels(f, "country")
+    statuses = labels(f, "status")
+    removals = f["removals_by_destination"][()].sum(axis=(0, 2))
+    detained = f["stocks"][()][:, :, statuses.index("detained"), :].sum(axis=(0, 2))
+    releases = (f["flows/max_detention_releases"][()] + f["flows/overflow_releases"][()]).sum(axis=(0, 2))
+    beds = set()
+    if "facility" in f and len(f["facility"]):
+        beds = {c for c, k in zip(labels(f, "facility_country"), labels(f, "facility_kind"))
+                if k == "detention"}
+    return {
+        "senders": {c for c, v in zip(countries, removals) if v > 0},
+        "programmes": labels(f, "programme") if "programme" in f else [],
+        "agreements": labels(f, "agreement") if "agreement" in f else [],
+        "facilities": labels(f, "facility") if "facility" in f else [],
+        "detention": {c for c, d, r in zip(countries, detained, releases) if c in beds or d > 0 or r > 0},
+    }
+
+
+def expected_figure_px(paths, name: str) -> tuple[int, int]:
+    """The documented size of figure ``name`` drawn from ``paths`` (one run, or several
+    overlaid), from the counts of senders, programmes, agreements and detaining countries."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    counts = []
+    for path in paths:
+        with h5py.File(path, "r") as f:
+            counts.append(_figure_counts(f))
+
+    def union(key):
+        return list(dict.fromkeys(item for c in counts for item in c[key]))
+
+    single = len(paths) == 1
+    rows = {
+        "removals_by_destination": max(1, min(3, len(union("senders")))),
+        "programmes": max(1, len(union("programmes"))),
+        "agreements": max(1, len(union("agreements"))),
+        "detention": max(1, len(union("detention"))),
+        "capacity": max(1, -(-(len(union("facilities")) + len(union("programmes"))) // 2)),
+    }
+    heights = {
+        "pipeline": 1200,
+        "stocks_by_country": 1200,
+        "dispositions": 1200 if single else 1050,
+        "removals_by_destination": 525 * rows["removals_by_destination"] + 225,
+        "programmes": 375 * rows["programmes"] + 225,
+        "agreements": (675 if single else 375) * rows["agreements"] + 225,
+        "detention": 390 * rows["detention"] + 225,
+        "capacity": 1200 if single else 375 * rows["capacity"] + 225,
+        "deterrence": 1050,
+        "headline": 1350,
+    }
+    return 1800, heights[name]
