@@ -1,4 +1,5 @@
-"""python3 -m deportsim: plot and summary commands, help, and exit status 2 on bad input."""
+"""python3 -m deportsim: plot, report, summary and compare commands, sweep files handed to
+deportsim.sweep, help, and exit status 2 on bad input."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import json
 import os
 import subprocess
 import sys
+import types
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
 from conftest import REPOSITORY, make_run_file
-from deportsim import cli
-from direct import png_size
+from deportsim import cli, figures
+from direct import expected_figure_px, png_size
 
 
 def deportsim_module(*args, cwd=None):
@@ -33,11 +36,93 @@ def test_plot_writes_every_figure_and_lists_the_files(run_file, tmp_path):
     result = deportsim_module("plot", run_file, "-o", tmp_path / "figures")
     assert result.returncode == 0, result.stderr
     listed = result.stdout.split()
-    names = ["pipeline", "stocks_by_country", "removals_by_destination", "capacity"]
-    assert listed == [str(tmp_path / "figures" / f"{name}.png") for name in names]
+    assert listed == [str(tmp_path / "figures" / f"{name}.png") for name in figures.FIGURES]
     for path in listed:
-        width, height = png_size(path)
-        assert width == 1800 and height >= 675
+        assert png_size(path) == expected_figure_px(run_file, Path(path).stem)
+
+
+def test_plot_several_runs_overlays_them(tmp_path, capsys):
+    first = make_run_file(tmp_path / "a.h5", name="baseline", steps=21)
+    second = make_run_file(tmp_path / "b.h5", name="variant", steps=21, with_agreements=False)
+    argv = ["plot", str(first), str(second), "--figure", "pipeline", "--figure", "headline"]
+    assert cli.main(argv) == 0
+    written = capsys.readouterr().out.split()
+    directory = tmp_path / "a-compared-figures"  # the default next to the first run
+    assert written == [str(directory / "pipeline.png"), str(directory / "headline.png")]
+    for path in written:
+        assert png_size(path) == expected_figure_px([first, second], Path(path).stem)
+    # "headline" is a comparison: a single run has no such figure.
+    assert cli.main(["plot", str(first), "--figure", "headline"]) == 2
+    assert "unknown figure 'headline'" in capsys.readouterr().err
+
+
+def test_report_writes_one_html_file(run_file, tmp_path, capsys):
+    target = tmp_path / "out" / "report.html"
+    assert cli.main(["report", str(run_file), "-o", str(target), "--figure", "capacity",
+                     "--title", "Capacity only"]) == 0
+    assert capsys.readouterr().out.split() == [str(target)]
+    text = target.read_text(encoding="utf-8")
+    assert "<title>Capacity only</title>" in text
+    assert text.count("data:image/png;base64,") == 1
+    assert cli.main(["report", str(run_file)]) == 0  # default: RUN-report.html beside the run
+    assert capsys.readouterr().out.split() == [str(run_file.with_name("fixture-report.html"))]
+
+
+def test_compare_prints_one_column_per_run(tmp_path, capsys):
+    first = make_run_file(tmp_path / "a.h5", name="baseline", steps=14)
+    second = make_run_file(tmp_path / "b.h5", name="variant", steps=14, with_programmes=False)
+    assert cli.main(["compare", str(first), str(second), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert list(rows[0]) == ["metric", "unit", "baseline", "variant"]
+    by_metric = {row["metric"]: row for row in rows}
+    assert by_metric["cost_per_person_removed"]["variant"] == ""
+    assert float(by_metric["removals_total"]["baseline"]) > 0
+    result = deportsim_module("compare", first, second, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert [run["label"] for run in json.loads(result.stdout)["runs"]] == ["baseline", "variant"]
+
+
+def make_sweep_file(path):
+    with h5py.File(path, "w") as f:
+        f.attrs["format"] = "deportsim-sweep"
+        f.attrs["format_version"] = np.array([1, 0], dtype=np.int32)
+    return path
+
+
+def test_plot_hands_a_sweep_file_to_the_sweep_module(tmp_path, capsys, monkeypatch):
+    sweep = make_sweep_file(tmp_path / "sweep.h5")
+    calls = []
+
+    def plot_sweep(path, outdir):
+        calls.append((path, outdir))
+        return [outdir / "sweep.png"]
+
+    monkeypatch.setitem(sys.modules, "deportsim.sweep", types.SimpleNamespace(plot_sweep=plot_sweep))
+    assert cli.main(["plot", str(sweep), "-o", str(tmp_path / "figs")]) == 0
+    assert calls == [(sweep, tmp_path / "figs")]
+    assert capsys.readouterr().out.split() == [str(tmp_path / "figs" / "sweep.png")]
+    assert cli.main(["plot", str(sweep)]) == 0  # default: SWEEP-figures beside the file
+    assert calls[-1] == (sweep, tmp_path / "sweep-figures")
+
+
+def test_a_sweep_without_the_sweep_module_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    sweep = make_sweep_file(tmp_path / "sweep.h5")
+    monkeypatch.setitem(sys.modules, "deportsim.sweep", None)  # as if sweep.py were absent
+    assert cli.main(["plot", str(sweep)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("deportsim: error: ")
+    assert "sweep file" in captured.err and "deportsim.sweep" in captured.err
+    assert len(captured.err.splitlines()) == 1
+    with pytest.raises(ImportError, match="deportsim.sweep"):
+        import deportsim
+        deportsim.open_sweep(sweep)
+    # Sweeps are drawn alone, and are not run files for the other commands.
+    run = make_run_file(tmp_path / "run.h5", steps=3)
+    assert cli.main(["plot", str(run), str(sweep)]) == 2
+    assert "is a sweep file" in capsys.readouterr().err
+    assert cli.main(["summary", str(sweep)]) == 2
+    assert "use 'plot SWEEP.h5' for sweeps" in capsys.readouterr().err
 
 
 def test_plot_one_figure_into_the_default_directory(run_file, capsys):
@@ -116,13 +201,18 @@ def test_command_line_mistakes_exit_2(run_file, capsys):
 
 
 def test_help_describes_each_figure_and_each_format(capsys):
-    with pytest.raises(SystemExit) as stopped:
-        cli.main(["plot", "--help"])
-    assert stopped.value.code == 0
-    text = capsys.readouterr().out
-    for name in ("pipeline", "stocks_by_country", "removals_by_destination", "capacity"):
-        assert f"\n  {name} " in text, name
+    for command in ("plot", "report"):
+        with pytest.raises(SystemExit) as stopped:
+            cli.main([command, "--help"])
+        assert stopped.value.code == 0
+        text = capsys.readouterr().out
+        for name in [*figures.FIGURES, "headline"]:
+            assert f"\n  {name} " in text, (command, name)
     assert "dashed" in text and "per week" in text and "SHA-256" in text
+    with pytest.raises(SystemExit):
+        cli.main(["compare", "--help"])
+    text = capsys.readouterr().out
+    assert "one column per run" in text and "markdown" in text
     with pytest.raises(SystemExit):
         cli.main(["summary", "--help"])
     text = capsys.readouterr().out
