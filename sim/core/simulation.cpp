@@ -174,41 +174,7 @@ void Simulation::initialize() {
     }
     on_route_.assign(offset, 0.0);
 
-    // Admissible routes: from node c towards destination d, every route whose end is d or can
-    // reach d. Reachability by backward search from each destination.
-    choice_routes_.assign(static_cast<std::size_t>(countries_) * slots, {});
-    choice_weights_.assign(static_cast<std::size_t>(countries_) * slots, {});
-    for (int slot = 0; slot < slots; ++slot) {
-        std::vector<char> reaches(countries_, 0);
-        reaches[destinations_[slot]] = 1;
-        for (bool changed = true; changed;) {
-            changed = false;
-            for (const auto& r : s.routes) {
-                if (reaches[r.to] && !reaches[r.from]) {
-                    reaches[r.from] = 1;
-                    changed = true;
-                }
-            }
-        }
-        for (int c = 0; c < countries_; ++c) {
-            if (c == destinations_[slot]) {
-                continue;
-            }
-            auto& routes = choice_routes_[static_cast<std::size_t>(c) * slots + slot];
-            auto& weights = choice_weights_[static_cast<std::size_t>(c) * slots + slot];
-            double total = 0;
-            for (std::size_t r = 0; r < s.routes.size(); ++r) {
-                if (s.routes[r].from == c && reaches[s.routes[r].to]) {
-                    routes.push_back(static_cast<int>(r));
-                    weights.push_back(s.routes[r].weight);
-                    total += s.routes[r].weight;
-                }
-            }
-            for (auto& w : weights) {
-                w /= total;
-            }
-        }
-    }
+    choose_routes_and_programmes(s);
     at_node_ = CellArray::Zero(static_cast<Eigen::Index>(countries_) * slots, groups_);
     arriving_ = CellArray::Zero(countries_, groups_);
 
@@ -239,11 +205,6 @@ void Simulation::initialize() {
     returned_recent_.assign(
         static_cast<std::size_t>(std::max(0L, std::lround(s.remigration.min_delay_days / dt))),
         CellArray::Zero(countries_, groups_));
-    programme_order_.resize(s.programmes.size());
-    std::iota(programme_order_.begin(), programme_order_.end(), 0);
-    std::stable_sort(programme_order_.begin(), programme_order_.end(), [&](int a, int b) {
-        return !s.programmes[a].any_destination && s.programmes[b].any_destination;
-    });
     now_ = &scenario_;
     next_change_ = 0;
     programme_spent_.assign(s.programmes.size(), 0.0);
@@ -328,6 +289,52 @@ void Simulation::initialize() {
     }
 }
 
+// Admissible routes from node c towards destination d: every route whose end is d or can reach
+// d (backward search from each destination), with choice probabilities from the weights in
+// force; and the order in which flight programmes are filled. Recomputed when policy events
+// change parameters.
+void Simulation::choose_routes_and_programmes(const Scenario& s) {
+    const int slots = static_cast<int>(destinations_.size());
+    choice_routes_.assign(static_cast<std::size_t>(countries_) * slots, {});
+    choice_weights_.assign(static_cast<std::size_t>(countries_) * slots, {});
+    for (int slot = 0; slot < slots; ++slot) {
+        std::vector<char> reaches(countries_, 0);
+        reaches[destinations_[slot]] = 1;
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (const auto& r : s.routes) {
+                if (reaches[r.to] && !reaches[r.from]) {
+                    reaches[r.from] = 1;
+                    changed = true;
+                }
+            }
+        }
+        for (int c = 0; c < countries_; ++c) {
+            if (c == destinations_[slot]) {
+                continue;
+            }
+            auto& routes = choice_routes_[static_cast<std::size_t>(c) * slots + slot];
+            auto& weights = choice_weights_[static_cast<std::size_t>(c) * slots + slot];
+            double total = 0;
+            for (std::size_t r = 0; r < s.routes.size(); ++r) {
+                if (s.routes[r].from == c && reaches[s.routes[r].to]) {
+                    routes.push_back(static_cast<int>(r));
+                    weights.push_back(s.routes[r].weight);
+                    total += s.routes[r].weight;
+                }
+            }
+            for (auto& w : weights) {
+                w /= total;
+            }
+        }
+    }
+    programme_order_.resize(s.programmes.size());
+    std::iota(programme_order_.begin(), programme_order_.end(), 0);
+    std::stable_sort(programme_order_.begin(), programme_order_.end(), [&](int a, int b) {
+        return !s.programmes[a].any_destination && s.programmes[b].any_destination;
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // The step
 
@@ -368,9 +375,14 @@ void Simulation::finalize() {
 // programmes are read from the date where they are used.
 void Simulation::apply_policy(Date today) {
     const auto& timeline = scenario_.timeline;
+    bool changed = false;
     while (next_change_ < timeline.size() && timeline[next_change_].date <= today) {
         now_ = timeline[next_change_].parameters.get();
         ++next_change_;
+        changed = true;
+    }
+    if (changed) {
+        choose_routes_and_programmes(*now_);
     }
     const int month = month_index(today);
     for (std::size_t a = 0; a < agreement_month_.size(); ++a) {

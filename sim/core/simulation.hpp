@@ -87,6 +87,7 @@ private:
     void account();
 
     // Helpers.
+    void choose_routes_and_programmes(const Scenario& parameters);
     double room(int channel) const;
     void add_returned(int country, int group, double persons);
     std::array<double, 4> shelter_probabilities(const ShelterOutcomes& outcomes) const;

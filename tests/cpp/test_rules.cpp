@@ -310,3 +310,16 @@ TEST_CASE("a country does not interdict its own nationals in transit", "[rules]"
         CHECK(flow(o, Flow::interdictions, ORG) == 0.0);
     }
 }
+
+TEST_CASE("a policy change of route weights redirects travellers from its date", "[rules]") {
+    Scenario s = third_country_scenario(50, 10, 70, 12, 1e9);
+    s.routes.push_back({"ORG->TCR", ORG, TCR, 1.0, 0.0, 1.0});
+    s.routes.push_back({"TCR->DST", TCR, DST, 1.0, 0.0, 1.0});
+    auto reweighted = std::make_shared<Scenario>(s);
+    reweighted->routes[0].weight = 3.0; // the direct route ORG->DST
+    s.timeline.push_back({Date{s.start.days + 5}, "direct route favoured", reweighted});
+    const Collector c = run(s);
+    // People leaving ORG on step n are on ORG->TCR (counted in ORG) and reach TCR on n + 1.
+    CHECK(stock(c.steps[5], TCR, Status::in_transit) == Approx(25.0));
+    CHECK(stock(c.steps[7], TCR, Status::in_transit) == Approx(12.5));
+}
