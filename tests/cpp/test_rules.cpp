@@ -2,6 +2,7 @@
 // answer is known exactly: return caps, shelters with onward flights, own nationals, the
 // policy timeline, re-migration delay, Erlang dwell times, deterrence, exemptions.
 #include "core/simulation.hpp"
+#include "run_collector.hpp"
 #include "small_scenarios.hpp"
 
 #include <catch2/catch.hpp>
@@ -11,36 +12,16 @@
 #include <vector>
 
 using namespace deportsim;
+using deportsim::testing::Collector;
+using deportsim::testing::flow;
 using deportsim::testing::queue_scenario;
+using deportsim::testing::stock;
 using deportsim::testing::third_country_scenario;
 
 namespace {
 
-struct Collector final : Observer {
-    std::vector<StepOutputs> steps;
-    void start(const Scenario&, const RunInfo&) override {}
-    void record(int, const StepOutputs& outputs) override { steps.push_back(outputs); }
-    void finish() override {}
-};
-
-double stock(const StepOutputs& o, int country, Status status) {
-    return o.stocks.row(stock_row(country, status)).sum();
-}
-
-double flow(const StepOutputs& o, Flow f, int country) {
-    return o.flows[static_cast<int>(f)].row(country).sum();
-}
-
 Collector run(const Scenario& s, Mode mode = Mode::expected, std::uint64_t seed = 1) {
-    RunInfo info;
-    info.mode = mode;
-    info.seed = seed;
-    Simulation simulation(s, info);
-    simulation.set_check_invariants(true);
-    Collector collector;
-    simulation.add_observer(collector);
-    simulation.run();
-    return collector;
+    return deportsim::testing::run_collecting(s, mode, seed);
 }
 
 constexpr int ORG = 0, DST = 1, TCR = 2;

@@ -2,6 +2,7 @@
 // modes, agreement of the stochastic mean with the expected mode, reproducibility.
 #include "core/error.hpp"
 #include "core/simulation.hpp"
+#include "run_collector.hpp"
 #include "scenario/load.hpp"
 #include "small_scenarios.hpp"
 
@@ -11,38 +12,16 @@
 #include <vector>
 
 using namespace deportsim;
+using deportsim::testing::Collector;
+using deportsim::testing::flow;
 using deportsim::testing::queue_scenario;
+using deportsim::testing::stock;
 using deportsim::testing::third_country_scenario;
 
 namespace {
 
-// Keeps a copy of every step's outputs.
-struct Collector final : Observer {
-    std::vector<StepOutputs> steps;
-    bool finished = false;
-    void start(const Scenario&, const RunInfo&) override {}
-    void record(int, const StepOutputs& outputs) override { steps.push_back(outputs); }
-    void finish() override { finished = true; }
-};
-
-double stock(const StepOutputs& o, int country, Status status) {
-    return o.stocks.row(stock_row(country, status)).sum();
-}
-
-double flow(const StepOutputs& o, Flow f, int country) {
-    return o.flows[static_cast<int>(f)].row(country).sum();
-}
-
 Collector run(const Scenario& s, Mode mode, std::uint64_t seed = 1, bool invariants = true) {
-    RunInfo info;
-    info.mode = mode;
-    info.seed = seed;
-    Simulation simulation(s, info);
-    simulation.set_check_invariants(invariants);
-    Collector collector;
-    simulation.add_observer(collector);
-    simulation.run();
-    return collector;
+    return deportsim::testing::run_collecting(s, mode, seed, invariants);
 }
 
 constexpr int ORG = 0, DST = 1, TCR = 2;
