@@ -316,11 +316,11 @@ def _finish(figure, ds, title: str, subtitle: str) -> None:
 def _short(number: float) -> str:
     magnitude = abs(number)
     if magnitude >= 1e9:
-        return f"{number / 1e9:.3g}bn"
+        return f"{number / 1e9:.4g}bn"
     if magnitude >= 1e6:
-        return f"{number / 1e6:.3g}M"
+        return f"{number / 1e6:.4g}M"
     if magnitude >= 1e4:
-        return f"{number / 1e3:.3g}k"
+        return f"{number / 1e3:.4g}k"
     if magnitude >= 1000:
         return f"{number:,.0f}"
     if magnitude >= 1:
@@ -539,12 +539,45 @@ def plot_sobol(ds, *, bootstrap: int = 1000, seed: int = 0):
     return figure, results
 
 
+def plot_ensemble(ds):
+    """An ensemble (no parameters): the distribution of each metric over the replicates, as a
+    histogram with the median and the 10% and 90% quantiles marked. Returns (figure, quantiles
+    (metric -> [q10, median, q90]))."""
+    from matplotlib.ticker import MaxNLocator
+
+    metrics = [str(m) for m in ds.metric.values]
+    figure, axes_list = _figure(len(metrics))
+    data = {}
+    for axes, metric in zip(axes_list, metrics):
+        values = metric_runs(ds, metric).ravel()
+        values = values[np.isfinite(values)]
+        title, units = _metric_title(ds, metric)
+        axes.set_title(title, loc="left", fontsize=10)
+        axes.set_xlabel(units, fontsize=8)
+        axes.set_ylabel("runs", fontsize=8)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        _value_axis(axes.xaxis, units)
+        axes.tick_params(labelsize=8)
+        if values.size == 0:
+            _empty(axes, "no values (undefined in every run)")
+            continue
+        q = np.quantile(values, [0.1, 0.5, 0.9])
+        data[metric] = q
+        axes.hist(values, bins=min(30, max(5, values.size // 4)), color=BAND_COLOUR, alpha=0.6)
+        for value, style in zip(q, (":", "-", ":")):
+            axes.axvline(value, color="#333333", linestyle=style, linewidth=1.2)
+    _finish(figure, ds, "Ensemble: each metric over the replicates",
+            "Bars: runs per bin; solid line: median; dotted lines: 10% and 90% quantiles.")
+    return figure, data
+
+
 def plot_sweep(path: str | os.PathLike, outdir: str | os.PathLike | None = None) -> list[Path]:
     """Draws the figures of a sweep file as PNG files in ``outdir`` and returns their paths.
 
     - grid and latin_hypercube designs: ``response_<k>_<parameter>.png``, each metric against
       parameter k with replicate quantile bands; two-parameter grids also ``heatmap.png``;
-    - sobol designs: ``sobol_indices.png``, first- and total-order indices with intervals.
+    - sobol designs: ``sobol_indices.png``, first- and total-order indices with intervals;
+    - ensembles (no parameters): ``ensemble.png``, each metric's distribution over replicates.
 
     Without ``outdir``, the figures go to ``<SWEEP>-figures/`` next to the file. Every figure is
     1800 pixels wide (150 dpi) and has a title, axis labels with units and a source line
@@ -562,7 +595,10 @@ def plot_sweep(path: str | os.PathLike, outdir: str | os.PathLike | None = None)
         written.append(target)
 
     design = ds.attrs.get("design")
-    if design == "sobol":
+    if ds.sizes["parameter"] == 0:
+        figure, _ = plot_ensemble(ds)
+        save(figure, "ensemble")
+    elif design == "sobol":
         figure, _ = plot_sobol(ds)
         save(figure, "sobol_indices")
     else:

@@ -300,16 +300,18 @@ SweepFileWriter::SweepFileWriter(std::string path, const SweepFileHeader& header
     w.partial = w.path + ".partial";
     w.header = header;
     const std::size_t d = header.parameters.size();
-    if (d == 0 || header.points.size() % d != 0 || header.parameter_units.size() != d ||
-        header.parameter_distribution.size() != d || header.parameter_low.size() != d ||
-        header.parameter_high.size() != d || header.parameter_integer.size() != d ||
+    if (header.point_count < 1 ||
+        header.points.size() != static_cast<std::size_t>(header.point_count) * d ||
+        header.parameter_units.size() != d || header.parameter_distribution.size() != d ||
+        header.parameter_low.size() != d || header.parameter_high.size() != d ||
+        header.parameter_integer.size() != d ||
         header.metric_units.size() != header.metrics.size() ||
         header.metric_long_names.size() != header.metrics.size() ||
         header.series_long_names.size() != header.series.size() || header.replicates < 1 ||
         header.records < 1) {
         throw InternalError("SweepFileWriter: inconsistent header for " + w.path);
     }
-    w.points = header.points.size() / d;
+    w.points = static_cast<std::size_t>(header.point_count);
     if (!header.sobol_matrix.empty() &&
         (header.sobol_matrix.size() != w.points || header.sobol_row.size() != w.points)) {
         throw InternalError("SweepFileWriter: sobol layout does not match the points");
@@ -545,6 +547,7 @@ SweepFileContents read_sweep_file(const std::string& path) {
         read_all<std::int8_t>(root, "parameter_integer", H5T_NATIVE_INT8, d, path);
     const std::size_t points =
         hdf5::dataset_shape(open_dataset(root, "point", path).get(), path).at(0);
+    h.point_count = static_cast<int>(points);
     const auto replicates = static_cast<std::size_t>(h.replicates);
     const std::size_t metrics = h.metrics.size();
     h.points = read_all<double>(root, "points", H5T_NATIVE_DOUBLE, points * d, path);

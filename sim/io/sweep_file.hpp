@@ -48,6 +48,7 @@ struct SweepFileHeader {
     std::vector<double> parameter_high;
     std::vector<std::int8_t> parameter_integer;
 
+    int point_count = 0;           // points of the design (1 for an ensemble: no parameters)
     std::vector<double> points;    // (point, parameter), row-major
     std::vector<int> sobol_matrix; // (point): 0 = A, 1 = B, 2 + i = A_B^i; empty unless sobol
     std::vector<int> sobol_row;    // (point): row within its matrix; empty unless sobol
@@ -61,10 +62,6 @@ struct SweepFileHeader {
     int records = 0;
     std::vector<std::string> series;
     std::vector<std::string> series_long_names;
-
-    int point_count() const {
-        return parameters.empty() ? 0 : static_cast<int>(points.size() / parameters.size());
-    }
 };
 
 // The runs of one point, replicate by replicate. An incomplete run has complete 0, seed as

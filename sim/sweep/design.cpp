@@ -79,6 +79,7 @@ Design grid_design(const std::vector<ParameterSpec>& parameters) {
     Design design;
     design.kind = DesignKind::grid;
     design.parameters = static_cast<int>(parameters.size());
+    design.count = 1;
     if (parameters.empty()) {
         return design;
     }
@@ -87,6 +88,7 @@ Design grid_design(const std::vector<ParameterSpec>& parameters) {
         points *= parameter.values.size();
     }
     const std::size_t d = parameters.size();
+    design.count = static_cast<int>(points);
     design.values.resize(points * d);
     for (std::size_t p = 0; p < points; ++p) {
         // Mixed-radix digits of p, the last parameter varying fastest.
@@ -132,6 +134,7 @@ Design latin_hypercube_design(const std::vector<ParameterSpec>& parameters, int 
     design.kind = DesignKind::latin_hypercube;
     design.parameters = static_cast<int>(parameters.size());
     design.samples = samples;
+    design.count = samples;
     design.unit = latin_hypercube_unit(samples, design.parameters, seed);
     map_unit(design, parameters);
     return design;
@@ -159,6 +162,7 @@ Design sobol_design(const std::vector<ParameterSpec>& parameters, int samples) {
         std::copy(x.begin() + d, x.end(), b.begin() + static_cast<std::ptrdiff_t>(row * width));
     }
     const std::size_t points = n * (width + 2);
+    design.count = static_cast<int>(points);
     design.unit.resize(points * width);
     design.sobol_matrix.resize(points);
     design.sobol_row.resize(points);

@@ -54,6 +54,7 @@ std::vector<double> grid_values(const ParameterSpec& parameter);
 struct Design {
     DesignKind kind = DesignKind::grid;
     int parameters = 0;
+    int count = 0;              // points; a grid of no parameters has one, the base scenario
     int samples = 0;            // N (latin_hypercube, sobol); 0 for grid
     std::vector<double> values; // (point, parameter), row-major: the parameter values
     std::vector<double> unit;   // (point, parameter): the point in the unit cube (not for grid)
@@ -62,14 +63,15 @@ struct Design {
     std::vector<int> sobol_matrix;
     std::vector<int> sobol_row;
 
-    int points() const { return parameters > 0 ? static_cast<int>(values.size()) / parameters : 0; }
+    int points() const { return count; }
     double value(int point, int parameter) const {
         return values[static_cast<std::size_t>(point) * static_cast<std::size_t>(parameters) +
                       static_cast<std::size_t>(parameter)];
     }
 };
 
-// Every combination of the parameters' values, the first parameter varying slowest.
+// Every combination of the parameters' values, the first parameter varying slowest. Without
+// parameters, one point: an ensemble of the base scenario.
 Design grid_design(const std::vector<ParameterSpec>& parameters);
 // N points; the strata are permuted and the positions within them drawn from hashes of
 // (seed, parameter, sample): the same seed gives the same design.

@@ -62,6 +62,9 @@ Scenario SweepPlan::scenario(int point) const {
                                                                " at " + at_point + ": " +
                                                                e.message());
         }
+        if (spec_.parameter_locations.empty()) {
+            throw; // the base scenario alone (it loaded once already)
+        }
         throw InputError(spec_.parameter_locations.front(),
                          "at " + at_point + " the base scenario is no longer valid:\n" +
                              format_located(where, e.message()));

@@ -271,6 +271,7 @@ SweepFileHeader sweep_header(const SweepPlan& plan, const std::string& created) 
         }
         h.parameter_integer.push_back(parameter.integer ? 1 : 0);
     }
+    h.point_count = plan.points();
     h.points = plan.design().values;
     h.sobol_matrix = plan.design().sobol_matrix;
     h.sobol_row = plan.design().sobol_row;

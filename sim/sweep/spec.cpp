@@ -318,7 +318,7 @@ SweepSpec load_sweep_text(const std::string& text, const std::string& file_name)
                                       "; got " + describe(root));
     }
     loader::check_keys(source, top, &top_keys);
-    for (const char* required : {"base", "design", "parameters"}) {
+    for (const char* required : {"base", "design"}) {
         if (!top.find(required)) {
             source.fail_at_key(top, std::string("missing required key '") + required +
                                         "' at the top level");
@@ -398,12 +398,29 @@ SweepSpec load_sweep_text(const std::string& text, const std::string& file_name)
             integer_at_least(source, *replicates, 1), std::numeric_limits<int>::max() / 64));
     }
 
-    const Item parameters = *top.find("parameters");
-    if (!parameters.node.IsMap() || parameters.node.size() == 0) {
-        fail_expected(source, parameters,
-                      "a map from scenario paths (as --set takes them) to their values");
+    // A grid without parameters is an ensemble: one point, the base scenario, replicated.
+    const auto parameters_item = top.find("parameters");
+    if (!parameters_item && spec.design != DesignKind::grid) {
+        source.fail_at_key(design, "a " + design_name +
+                                       " design needs `parameters`, each with "
+                                       "a `range: [low, high]`");
     }
-    loader::check_keys(source, parameters, nullptr);
+    const Item parameters =
+        parameters_item ? *parameters_item : Item{YAML::Node(YAML::NodeType::Map), {}, ""};
+    const bool empty_map = parameters.node.IsMap() && parameters.node.size() == 0;
+    if (!(parameters.node.IsMap() || (parameters.node.IsNull() && parameters_item)) ||
+        (empty_map && spec.design != DesignKind::grid)) {
+        fail_expected(source, parameters,
+                      spec.design == DesignKind::grid
+                          ? std::string("a map from scenario paths (as --set takes them) to "
+                                        "their values, or {} for an ensemble of the base "
+                                        "scenario")
+                          : std::string("a non-empty map from scenario paths (as --set takes "
+                                        "them) to their ranges"));
+    }
+    if (parameters.node.IsMap()) {
+        loader::check_keys(source, parameters, nullptr);
+    }
     for (const Item& entry : parameters.entries()) {
         spec.parameters.push_back(read_parameter(source, entry, spec.design));
         spec.parameter_locations.push_back(source.locate(*entry.key));

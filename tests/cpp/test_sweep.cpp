@@ -395,6 +395,13 @@ TEST_CASE("sweep files are read with their parameters, series and defaults", "[s
     CHECK(sobol.samples == 8);
     CHECK(SweepPlan(sobol).points() == 32);
 
+    // No parameters: an ensemble, one point (the base scenario) replicated.
+    const SweepPlan ensemble(load_sweep_file(sweep_file("ensemble.yaml")));
+    CHECK(ensemble.points() == 1);
+    CHECK(ensemble.runs() == 12);
+    CHECK(ensemble.assignments(0).empty());
+    CHECK(ensemble.scenario(0).name == "tiny");
+
     const SweepSpec lhs = load_sweep_file(sweep_file("latin_hypercube.yaml"));
     CHECK(lhs.series.size() == static_cast<std::size_t>(status_count)); // stocks: true
     CHECK(parameter_units("countries.SLV.facilities.slv_prison.capacity") == "persons");

@@ -57,7 +57,7 @@ def sweeps(tmp_path_factory) -> dict[str, Path]:
     """grid, latin_hypercube, sobol and one_point sweeps, each written once."""
     directory = tmp_path_factory.mktemp("sweeps")
     paths = {}
-    for name in ("grid", "latin_hypercube", "sobol", "one_point"):
+    for name in ("grid", "latin_hypercube", "sobol", "one_point", "ensemble"):
         paths[name] = directory / f"{name}.h5"
         _run("sweep", str(SWEEPS / f"{name}.yaml"), "-o", str(paths[name]), "--jobs", "2",
              "--quiet")
@@ -138,6 +138,19 @@ def test_open_sweep_refuses_other_files(sweeps, run_file, tmp_path):
         f.attrs["format_version"] = np.array([2, 0], dtype=np.int32)
     with pytest.raises(FormatError, match="version 2.0"):
         open_sweep(other)
+
+
+def test_an_ensemble_has_one_point_and_no_parameter(sweeps):
+    ds = open_sweep(sweeps["ensemble"])
+    assert ds.sizes["point"] == 1 and ds.sizes["parameter"] == 0 and ds.sizes["replicate"] == 12
+    assert ds.points.shape == (1, 0)
+    removals = ds.summary.sel(metric="removals_total").values[0]
+    assert len(set(removals.tolist())) > 1  # stochastic replicates differ
+    assert [int(s) for s in ds.run_seed.values[0]] == [run_seed(3, 0, r) for r in range(12)]
+    from deportsim.sweep import plot_ensemble
+
+    _, quantiles = plot_ensemble(ds)
+    assert quantiles["removals_total"][1] == pytest.approx(np.median(removals))
 
 
 def test_latin_hypercube_points_fill_every_stratum(sweeps):
@@ -234,7 +247,9 @@ def test_plot_sweep_draws_response_curves_a_heatmap_and_sobol_bars(sweeps, tmp_p
     assert len(lhs) == 2 and all(p.name.startswith("response_") for p in lhs)
     sobol = plot_sweep(sweeps["sobol"], tmp_path / "sobol")
     assert [p.name for p in sobol] == ["sobol_indices.png"]
-    for path in grid + lhs + sobol:
+    ensemble = plot_sweep(sweeps["ensemble"], tmp_path / "ensemble")
+    assert [p.name for p in ensemble] == ["ensemble.png"]
+    for path in grid + lhs + sobol + ensemble:
         width, height = _png_size(path)
         assert width == 1800 and height > 1000, path
     # Default directory: next to the file.
