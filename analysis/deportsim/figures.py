@@ -872,13 +872,20 @@ def draw_figures(run: Run, names: Sequence[str] | None = None) -> list[Plot]:
 
 
 def write_figures(
-    run: Run, directory: str | os.PathLike, names: Sequence[str] | None = None
+    run: Run, directory: str | os.PathLike, names: Sequence[str] | None = None,
+    dpi: float | None = None,
 ) -> list[Path]:
-    """Draw the named figures (default: all of :data:`FIGURES`) into ``directory`` as PNG."""
+    """Draw the named figures (default: all of :data:`FIGURES`) into ``directory`` as PNG files
+    at ``dpi`` (default 150: 1800 pixels wide)."""
     names = _check_names(names, list(FIGURES))
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    return [FIGURES[name].draw(run).save(directory) for name in names]
+    written = []
+    for name in names:
+        plot = FIGURES[name].draw(run)
+        written.append(plot.save(directory, dpi))
+        plot.figure.clear()
+    return written
 
 
 def draw_overlays(
@@ -901,14 +908,15 @@ def draw_overlays(
 
 def write_overlays(
     runs: Sequence[Run], directory: str | os.PathLike, names: Sequence[str] | None = None,
-    labels: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None, dpi: float | None = None,
 ) -> list[Path]:
-    """:func:`draw_overlays`, saved into ``directory`` as PNG files."""
+    """:func:`draw_overlays`, saved into ``directory`` as PNG files at ``dpi``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for plot in draw_overlays(runs, names, labels):
-        written.append(plot.save(directory))
+        written.append(plot.save(directory, dpi))
+        plot.figure.clear()
     return written
 
 

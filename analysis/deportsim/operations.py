@@ -128,9 +128,9 @@ def _budget_end_date(run: Run, values: dict) -> np.datetime64 | None:
 
 def plot_programmes(run: Run) -> Plot:
     """Each flight programme in a row: passengers per week (bars, in the sender's colour)
-    against the seats on the flights flown (dashed) and on the scheduled flights (dotted);
-    and the money spent since the start against the budget (dashed), with the date the
-    budget ran out.
+    against the seats on the flights flown (dashed, drawn where flights flew part empty) and
+    on the scheduled flights (dotted); and the money spent since the start against the budget
+    (dashed), with the date the budget ran out.
 
     Size 1800 x (375 per programme + 225) pixels.
     Data: ``programmes``: id -> :func:`programme_series` entry; ``week_starts``.
@@ -150,13 +150,17 @@ def plot_programmes(run: Run) -> Plot:
         if values["seats_scheduled"] is not None:
             left.stairs(values["seats_scheduled"], edges, baseline=None, color=SCHEDULED_COLOUR,
                         linestyle=":", linewidth=1.5, label="Seats on scheduled flights")
-        if values["seats_flown"] is not None:
-            left.stairs(values["seats_flown"], edges, baseline=None, color=CAPACITY_COLOUR,
+        flown = values["seats_flown"]
+        # The seats flown are drawn where they differ from the passengers (a flight flown part
+        # empty); in expected mode flights are passengers / seats, and the line would only
+        # trace the bars' edges.
+        if flown is not None and np.any(flown > values["passengers"] * 1.005 + 0.5):
+            left.stairs(flown, edges, baseline=None, color=CAPACITY_COLOUR,
                         linestyle="--", linewidth=1.2,
                         label=f"Seats on flights flown ({spec.seats_per_flight:g} a flight)")
-        carried, flown = values["passengers"].sum(), values["flights"].sum()
+        carried, flights = values["passengers"].sum(), values["flights"].sum()
         title = (f"{programme} ({country_label(run, spec.sender)}{_destinations_text(run, programme)})\n"
-                 f"{format_persons(carried)} passengers on {flown:,.0f} flights")
+                 f"{format_persons(carried)} passengers on {flights:,.0f} flights")
         if values["seats_flown"] is not None and values["seats_flown"].sum() > 0:
             title += f"; {carried / values['seats_flown'].sum():.0%} of seats flown filled"
         if values["seats_flown"] is None:
@@ -200,7 +204,8 @@ def plot_programmes(run: Run) -> Plot:
         grid[0, 0].set_title("Flight programmes", loc="left", fontsize=10)
     subtitle = (f"Left: persons carried per {week.unit} from the start date; dotted, the seats "
                 "the schedule offers (seats a flight x flights a week, inside the programme's "
-                "window); dashed, the seats on the flights flown. Right: money spent since the start.")
+                "window); dashed, the seats on the flights flown, where flights flew part empty. "
+                "Right: money spent since the start.")
     if week.last_partial and series:
         subtitle += f" The last (lighter) bar covers only {week.last_days:g} days."
     finish_run(figure, run, "Flight programmes: passengers, seats and money", subtitle)

@@ -27,6 +27,7 @@ from . import __version__
 from .compare import comparison
 from .figures import caption, draw_figures, draw_overlays
 from .headline import DESCRIPTIONS, flatten, headline, is_missing, run_identity
+from .palette import status_label
 from .plotting import Plot, run_labels
 from .run import Run
 
@@ -93,9 +94,14 @@ def _number(value, unit: str = "") -> str:
     return f"{value:,.2f}"
 
 
-def _describe(metric: str) -> str:
+def _describe(metric: str, names: dict[str, str]) -> str:
+    """The outcome in words, labels named: "People removed, by destination: Haiti (HTI)"."""
     parent, _, label = metric.partition(".")
     description = DESCRIPTIONS.get(parent, parent)
+    if label and parent == "final_stocks_by_status":
+        label = status_label(label).split(" (")[0].lower()
+    elif label:
+        label = f"{names[label]} ({label})" if names.get(label, label) != label else label
     text = f"{description}: {label}" if label else description
     return text[:1].upper() + text[1:]
 
@@ -153,13 +159,15 @@ def _headline_table(runs: Sequence[Run], labels: Sequence[str]) -> str:
     parts = ['<table class="headline"><thead><tr><th>Outcome</th><th>Unit</th>'
              + "".join(f'<th class="number">{html.escape(c)}</th>' for c in columns)
              + "</tr></thead><tbody>"]
+    names = {str(code): str(name) for run in runs
+             for code, name in zip(run.countries, run.country_names)}
     previous_parent = None
     for metric, unit, values in rows:
         parent = metric.split(".", 1)[0]
         style = ' class="group"' if "." in metric and parent == previous_parent else ""
         previous_parent = parent
         parts.append(
-            f"<tr{style}><td>{html.escape(_describe(metric))}</td><td>{html.escape(unit)}</td>"
+            f"<tr{style}><td>{html.escape(_describe(metric, names))}</td><td>{html.escape(unit)}</td>"
             + "".join(f'<td class="number">{html.escape(_number(v, unit))}</td>' for v in values)
             + "</tr>")
     parts.append("</tbody></table>")

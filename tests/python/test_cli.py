@@ -218,3 +218,13 @@ def test_help_describes_each_figure_and_each_format(capsys):
     text = capsys.readouterr().out
     for fragment in ("markdown", "csv", "json", "cost_per_person_removed", "detention_peak"):
         assert fragment in text
+
+
+def test_plot_at_another_resolution(run_file, tmp_path, capsys):
+    assert cli.main(["plot", str(run_file), "-o", str(tmp_path), "--figure", "pipeline",
+                     "--dpi", "72"]) == 0
+    (written,) = capsys.readouterr().out.split()
+    assert png_size(written) == (864, 576)  # 12 x 8 inches at 72 dpi
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["plot", str(run_file), "--dpi", "5"])
+    assert stopped.value.code == 2

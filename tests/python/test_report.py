@@ -124,6 +124,8 @@ def test_report_summarises_the_scenario_and_the_headline(report, run_file):
                      "42", sha, "0.1.0", "Headline outcomes"):
         assert fragment in text, fragment
     expected = headline_from_h5py(run_file)
+    assert "People removed, by destination: Mexico (MEX)" in page.cells
+    assert "People by status at the end: imprisoned abroad" in page.cells
     assert f"{expected['removals_total']:,.0f}" in page.cells
     assert f"{expected['detention_peak']:,.0f}" in page.cells
     assert f"${expected['programme_cost_total']:,.0f}" in page.cells
