@@ -138,9 +138,10 @@ int sweep_command(const std::vector<std::string>& args) {
                         std::string(sweep::design_names[static_cast<int>(spec.design)]).c_str(),
                         std::string(enum_name(mode_names, spec.mode)).c_str(), plan.points(),
                         plan.replicates(), plan.runs());
-            std::printf("  %d run now on %d thread%s x %d rank%s, %d from the journal, in %.2f s",
-                        report.ran, run.jobs, run.jobs == 1 ? "" : "s", report.ranks,
-                        report.ranks == 1 ? "" : "s", report.reused, report.seconds);
+            std::printf("  %d run%s done now on %d thread%s x %d rank%s, %d from the journal, in "
+                        "%.2f s",
+                        report.ran, report.ran == 1 ? "" : "s", run.jobs, run.jobs == 1 ? "" : "s",
+                        report.ranks, report.ranks == 1 ? "" : "s", report.reused, report.seconds);
             if (report.ran > 0 && report.seconds > 0) {
                 std::printf(" (%.0f runs/min)", 60.0 * report.ran / report.seconds);
             }

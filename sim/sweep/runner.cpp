@@ -20,6 +20,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 namespace deportsim::sweep {
@@ -72,8 +73,10 @@ std::string run_name(RunId id) {
 // A progress line on stderr, at most five times a second.
 class Progress {
 public:
-    Progress(bool enabled, int total, int reused)
-        : enabled_(enabled), total_(total), reused_(reused), started_(Clock::now()) {}
+    // `label`: "sweep", or under MPI "rank 0 of K" (whose own runs are counted).
+    Progress(bool enabled, std::string label, int total, int reused)
+        : enabled_(enabled), label_(std::move(label)), total_(total), reused_(reused),
+          started_(Clock::now()) {}
 
     void show(int done, bool last = false) {
         if (!enabled_) {
@@ -87,7 +90,7 @@ public:
         const double elapsed = std::chrono::duration<double>(now - started_).count();
         const double rate = elapsed > 0 ? done / elapsed : 0.0;
         const int left = total_ - reused_ - done;
-        std::fprintf(stderr, "\r  sweep: %d/%d runs", reused_ + done, total_);
+        std::fprintf(stderr, "\r  %s: %d/%d runs", label_.c_str(), reused_ + done, total_);
         if (reused_ > 0) {
             std::fprintf(stderr, " (%d from the journal)", reused_);
         }
@@ -104,6 +107,7 @@ public:
 
 private:
     bool enabled_;
+    std::string label_;
     int total_;
     int reused_;
     Clock::time_point started_;
@@ -408,7 +412,11 @@ SweepReport run_sweep(const SweepPlan& plan, const SweepOptions& options, const 
     int ran = 0;
     std::exception_ptr failure;
     if (!options.partial) {
-        Progress progress(options.progress && cluster.root(), plan.runs(), report.reused);
+        Progress progress = cluster.size() == 1
+                                ? Progress(options.progress, "sweep", plan.runs(), report.reused)
+                                : Progress(options.progress && cluster.root(),
+                                           "rank 0 of " + std::to_string(cluster.size()),
+                                           static_cast<int>(mine.size()), 0);
         try {
             ran = run_on_threads(plan, journal, mine, options, progress);
         } catch (...) {
