@@ -46,10 +46,10 @@ std::vector<std::string> SweepPlan::assignments(int point) const {
 
 Scenario SweepPlan::scenario(int point) const {
     const std::vector<std::string> set = assignments(point);
+    Scenario scenario;
     try {
-        Scenario scenario = load_scenario_text(spec_.base_text, spec_.base_file, set);
+        scenario = load_scenario_text(spec_.base_text, spec_.base_file, set);
         scenario.source_path = spec_.base_file;
-        return scenario;
     } catch (const InputError& e) {
         const std::string at_point =
             "point " + std::to_string(point) + " (" + loader::join(set) + ")";
@@ -69,6 +69,35 @@ Scenario SweepPlan::scenario(int point) const {
                          "at " + at_point + " the base scenario is no longer valid:\n" +
                              format_located(where, e.message()));
     }
+    // Every run of a sweep shares the time axis and the dimensions of the base scenario.
+    const Scenario& base = spec_.base;
+    const bool same_time = scenario.start == base.start && scenario.steps() == base.steps() &&
+                           scenario.dt_days == base.dt_days;
+    const bool same_shape = scenario.countries.size() == base.countries.size() &&
+                            scenario.groups.size() == base.groups.size() &&
+                            scenario.facilities.size() == base.facilities.size() &&
+                            scenario.programmes.size() == base.programmes.size() &&
+                            scenario.agreements.size() == base.agreements.size();
+    if (!same_time || !same_shape) {
+        for (std::size_t k = 0; k < set.size(); ++k) {
+            const std::string path = spec_.parameters[k].path;
+            if (!same_time ? path.rfind("time.", 0) == 0 : true) {
+                throw InputError(
+                    spec_.parameter_locations[k],
+                    "parameter " + path + " at point " + std::to_string(point) + " (" + set[k] +
+                        ") changes " +
+                        (!same_time ? "the time axis (start, end or step) of the base scenario"
+                                    : "what the base scenario is made of (its countries, "
+                                      "groups, facilities, programmes or agreements)") +
+                        "; every run of a sweep must share them");
+            }
+        }
+        throw InputError(spec_.parameter_locations.front(),
+                         "at point " + std::to_string(point) + " (" + loader::join(set) +
+                             ") the scenario no longer has the base scenario's time axis; every "
+                             "run of a sweep must share it");
+    }
+    return scenario;
 }
 
 void SweepPlan::validate(int jobs) const {

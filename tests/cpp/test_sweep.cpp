@@ -425,6 +425,7 @@ TEST_CASE("errors in sweep files point at the line and column", "[sweep]") {
         {"value_out_of_range.yaml", 4, 3, "point 2 (routes.GTM->USA.mortality=1.5)"},
         {"values_in_sobol.yaml", 6, 5, "`values` are for a grid design"},
         {"missing_base.yaml", 1, 7, "no scenario file"},
+        {"time_step.yaml", 6, 3, "time.dt_days at point 1 (time.dt_days=2) changes the time"},
     };
     for (const Case& c : cases) {
         INFO(c.file);
