@@ -16,6 +16,7 @@ run: bootstrap build
 	@mkdir -p $(OUT)/figures
 	$(DEPORTSIM) run $(SCENARIO) -o $(OUT)/$(NAME).h5
 	$(PYTHON) -m deportsim plot $(OUT)/$(NAME).h5 -o $(OUT)/figures
+	$(PYTHON) -m deportsim report $(OUT)/$(NAME).h5 -o $(OUT)/$(NAME).html
 	$(PYTHON) -m deportsim summary $(OUT)/$(NAME).h5 --format markdown
 
 test: bootstrap build check-format test-cpp test-python build-asan test-asan
@@ -38,7 +39,7 @@ test-asan: build-asan
 	ctest --preset asan -j $(JOBS)
 
 test-python: build
-	DEPORTSIM_BINARY=$(CURDIR)/$(DEPORTSIM) $(PYTHON) -m pytest tests/python -q
+	CI=$${CI:-1} DEPORTSIM_BINARY=$(CURDIR)/$(DEPORTSIM) $(PYTHON) -m pytest tests/python -q
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
