@@ -69,9 +69,17 @@ struct TemporaryDirectory {
 // Starts a program with extra environment variables; its output goes to `log`.
 pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
             const std::string& log) {
+    // The extra variables replace any of the same name.
     std::vector<std::string> environment;
     for (char** e = environ; *e != nullptr; ++e) {
-        environment.emplace_back(*e);
+        const std::string entry(*e);
+        const std::string name = entry.substr(0, entry.find('=') + 1);
+        const bool replaced =
+            std::any_of(extra_env.begin(), extra_env.end(),
+                        [&](const std::string& x) { return x.starts_with(name); });
+        if (!replaced) {
+            environment.push_back(entry);
+        }
     }
     environment.insert(environment.end(), extra_env.begin(), extra_env.end());
     std::vector<char*> argv, envp;
