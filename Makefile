@@ -53,6 +53,7 @@ check-format:
 
 bench: build
 	benchmarks/run_default.sh
+	benchmarks/sweep_throughput.sh
 
 clean:
 	rm -rf build $(OUT)
