@@ -34,6 +34,23 @@ enum class Purpose : std::uint32_t {
     outflow,
     initial,
     agent, // agent mode: one stream per person
+    // Agent mode (sim/core/agents.cpp). Per person: cell = person index, one stream per
+    // (step, person, purpose). Per phase: cell 0, one stream per (step, purpose) drawn in order.
+    agent_departures,     // per departure stream (cell = stream index): persons leaving
+    agent_start,          // per person: clocks of the initial state
+    agent_travel,         // per person: re-migration, movement, enforcement (phases 2-4)
+    agent_detention,      // per person: processing and maximum detention (phase 6)
+    agent_held,           // per person: prison release and shelter outcomes (phases 8-9)
+    agent_admission,      // per person: clocks after detention intake or overflow (phase 5)
+    agent_disposal,       // per person: clocks after removal (phases 7-8)
+    agent_onward,         // per person: clocks after onward return or waiting (phase 8)
+    agent_release,        // per person: clocks after release from a prison (phase 9)
+    agent_redraw,         // per person: clocks redrawn after a change of parameters (phase 1)
+    agent_intake_choice,  // per phase: who is admitted to detention (phase 5)
+    agent_removal_choice, // per phase: who is removed where (phase 7)
+    agent_onward_choice,  // per phase: who takes the seats home from shelters (phase 8)
+    agent_release_choice, // per phase: who released from a prison goes home (phase 9)
+    agent_trace,          // per phase: the random sample of persons whose days are traced
 };
 
 // One independent stream of random numbers. Key = (seed low 32 bits, seed high 32 bits);
