@@ -1,0 +1,2297 @@
+#include "core/agents.hpp"
+
+#include "core/agents_support.hpp"
+#include "core/error.hpp"
+#include "core/random.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <sstream>
+#include <tuple>
+
+namespace deportsim {
+
+using agents::Array;
+using agents::at_node;
+using agents::Calendar;
+using agents::clock_of;
+using agents::code;
+using agents::first_success;
+using agents::Hazard;
+using agents::never;
+using agents::Person;
+using agents::RouteTrie;
+using agents::shuffle_to_back;
+using agents::Step;
+using agents::stopped;
+
+void agents::choose(RandomStream& rng, std::span<const double> counts, double draws,
+                    std::span<double> out) {
+    const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
+    if (draws <= 0 || total <= 0) {
+        std::fill(out.begin(), out.end(), 0.0);
+        return;
+    }
+    if (draws >= total) {
+        std::copy(counts.begin(), counts.end(), out.begin());
+        return;
+    }
+    std::vector<std::int64_t> whole_counts(counts.size()), taken(counts.size());
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+        whole_counts[k] = std::llround(counts[k]);
+    }
+    sample_multivariate_hypergeometric(rng, whole_counts, std::llround(std::floor(draws)), taken);
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+        out[k] = static_cast<double>(taken[k]);
+    }
+}
+
+namespace {
+
+constexpr std::uint8_t in_transit = code(Status::in_transit);
+constexpr std::uint8_t at_large = code(Status::at_large);
+constexpr std::uint8_t detained = code(Status::detained);
+constexpr std::uint8_t imprisoned = code(Status::imprisoned);
+constexpr std::uint8_t sheltered = code(Status::sheltered);
+constexpr std::uint8_t returned = code(Status::returned);
+constexpr std::uint8_t settled = code(Status::settled);
+constexpr std::uint8_t dead = code(Status::dead_or_missing);
+
+// Persons handed to a thread at a time, and the number of such chunks below which work runs on
+// the calling thread alone (waking threads would cost more than it saves).
+constexpr std::size_t chunk_persons = 512;
+constexpr std::size_t parallel_chunks = 2;
+
+// Someone stopped by enforcement, waiting for a bed.
+struct Candidate {
+    std::uint16_t country;
+    std::uint16_t group;
+    std::uint32_t person;
+};
+
+// What one thread changes during parallel work, added to the totals afterwards (integer counts,
+// so the totals never depend on how persons were shared among threads). The entries of stocks
+// and flows a thread touched are listed, so that adding them up costs what was done.
+struct alignas(64) Worker {
+    int thread = 0;
+    std::vector<std::int64_t> stocks; // [(country * status_count + status) * groups + group]
+    std::vector<std::int64_t> flows;  // [(flow * countries + country) * groups + group]
+    std::vector<std::uint32_t> touched_stocks;
+    std::vector<std::uint32_t> touched_flows;
+    bool touched_other = false;               // held, stays, by_destination, transfers
+    std::vector<std::int64_t> held;           // [agreement]
+    std::vector<std::int64_t> stays;          // [steps]: detention stays ended, by length
+    std::vector<std::int64_t> by_destination; // [sender * countries + destination]
+    std::vector<std::int64_t> transfers;      // [agreement]
+    std::vector<RemovalRecord> removals;
+    std::vector<Candidate> stopped;
+    std::vector<std::uint32_t> removable; // became removable this step
+    std::vector<std::uint32_t> ready;     // sheltered, ready for onward return this step
+    std::vector<std::uint32_t> leaving;   // leaving a prison this step
+    RouteTrie::Cache trie;
+};
+
+// What becomes of one person, decided by a capacity phase (serially, in a fixed order) and then
+// carried out person by person, in parallel.
+enum class Outcome : std::uint8_t {
+    admitted,      // phase 5: into detention
+    overflow,      // phase 5: no bed, at large
+    removed,       // phase 7: value = sender, channel = own country (-1 - n) or agreement
+    onward,        // phase 8: flown home from a shelter; value = their country
+    waiting,       // phase 8: ready, but no seat: still sheltered
+    released_home, // phase 9: from a prison to their own country; value = that country
+    released_here, // phase 9: from a prison, at large in the receiver
+};
+struct Action {
+    std::uint32_t person;
+    Outcome outcome;
+    std::int32_t value;
+    std::int32_t channel;
+};
+
+// A slice of the persons a pass handles: from a calendar bucket (ids) or a range of new persons.
+struct Chunk {
+    const std::uint32_t* ids;
+    std::uint32_t first;
+    std::uint32_t size;
+};
+
+std::atomic_ref<Step> event_of(Person& p) {
+    return std::atomic_ref<Step>(p.event);
+}
+
+} // namespace
+
+struct AgentEngine::Impl {
+    // ---- The run.
+    Scenario scenario;
+    const Scenario* now = nullptr; // parameters in force
+    std::size_t next_change = 0;
+    RunInfo info;
+    std::uint64_t seed = 0;
+    std::vector<Observer*> observers;
+    bool check = false;
+    int threads = 0;
+    std::size_t trace_size = 0;
+    bool initialized = false;
+    bool finalized = false;
+
+    int step = 0;
+    int steps_total = 0;
+    int countries = 0;
+    int groups = 0;
+    int agreements = 0;
+    int programmes = 0;
+
+    // ---- Structure (from the scenario as given, as the cohort engine takes it).
+    std::vector<int> destinations;
+    std::vector<int> destination_slot;  // by country
+    std::vector<int> group_destination; // by group: slot, -1
+    std::vector<int> group_origin;      // by group: country, -1
+    std::vector<int> route_steps;
+    std::vector<std::vector<int>> choice_routes;        // [node * slots + slot]
+    std::vector<std::vector<double>> choice_cumulative; // cumulative probabilities
+    std::vector<int> detention_ages;   // release age A by country; 0 without a facility
+    std::vector<int> detention_stages; // k by country
+    int return_delay = 0;              // re-migration delay in steps
+    std::vector<int> programme_order;
+
+    // ---- Rates in force (recomputed when parameters change).
+    std::vector<Hazard> arrest;       // [country * groups + group]
+    std::vector<Hazard> interdiction; // [route * groups + group]
+    std::vector<Hazard> processing;   // [country]: one stage
+    std::vector<Hazard> prison_release;
+    std::vector<Hazard> shelter_any;                 // [agreement]: any outcome
+    std::vector<std::array<double, 4>> shelter_part; // [agreement]: cumulative shares
+    std::vector<double> remigration_rate;            // [group], per day; 0 without a stream
+    double factor_bound = 1.0;                       // deterrence factor bound for thinning
+    std::vector<Hazard> remigration_bound;           // [group], at factor_bound
+    std::vector<double> remigration_accept;          // [group], this step: p(factor) / p(bound)
+
+    // ---- Persons.
+    Array<Person> persons;
+    Array<std::uint32_t> route_node; // RouteTrie node
+    Array<Step> detained_steps;
+    Array<Step> first_departure;
+    RouteTrie trie;
+    Calendar calendar;
+    std::vector<Worker> workers;
+    std::vector<RemovalRecord> removal_log;
+    std::vector<std::vector<std::uint32_t>> removable; // [country * groups + group]
+    std::vector<Candidate> candidates;
+    std::vector<Candidate> sorted_candidates;
+    std::vector<std::uint32_t> ready;
+    std::vector<std::uint32_t> leaving;
+    std::vector<Action> actions;
+    std::uint32_t new_first = 0; // persons created this step: [new_first, persons.size())
+
+    // ---- Totals.
+    std::vector<std::int64_t> stocks; // [(country * status_count + status) * groups + group]
+    std::vector<std::int64_t> held;   // [agreement]
+    std::vector<std::int64_t> stays;  // [steps]
+    std::vector<double> programme_spent;
+    std::vector<double> programme_seats_left;
+    std::vector<double> programme_flights_left;
+    std::vector<double> agreement_month_used;
+    std::vector<int> agreement_month;
+    std::vector<double> returns_month_used;
+    std::vector<int> returns_month;
+    double departures_total = 0;
+    double initial_total = 0;
+    std::vector<double> window_removals;
+    std::vector<double> window_arrivals;
+    StepOutputs out;
+
+    // ---- Results.
+    PersonDistributions distributions;
+    PersonTrace trace;
+    std::vector<std::uint32_t> trace_slots; // reservoir: person in each slot
+    std::uint64_t trace_next = 0;           // index of the next person to enter the reservoir
+    double trace_w = 0;                     // Algorithm L's W
+
+    Impl(Scenario s, RunInfo i) : scenario(std::move(s)), info(std::move(i)), seed(info.seed) {}
+
+    // Index helpers.
+    std::size_t stock_index(int country, int status, int group) const {
+        return (static_cast<std::size_t>(country) * status_count + status) * groups + group;
+    }
+    std::size_t flow_index(Flow f, int country, int group) const {
+        return (static_cast<std::size_t>(f) * countries + country) * groups + group;
+    }
+    int profile(int group) const { return scenario.groups[group].profile; }
+    int nationality(int group) const { return scenario.groups[group].nationality; }
+    std::uint32_t step_counter() const { return static_cast<std::uint32_t>(step); }
+
+    // ---- Changes to persons, counted in a worker.
+    void count(Worker& w, int country, std::uint8_t status, int group, std::int64_t delta) {
+        const std::size_t i = stock_index(country, status, group);
+        if (w.stocks[i] == 0) {
+            w.touched_stocks.push_back(static_cast<std::uint32_t>(i));
+        }
+        w.stocks[i] += delta;
+    }
+    void flow(Worker& w, Flow f, int country, int group) {
+        const std::size_t i = flow_index(f, country, group);
+        if (w.flows[i] == 0) {
+            w.touched_flows.push_back(static_cast<std::uint32_t>(i));
+        }
+        ++w.flows[i];
+    }
+    // Sets the person's next event and lists them in the calendar for it.
+    void schedule(Worker& w, std::uint32_t id, Step event) {
+        Person& p = persons[id];
+        event_of(p).store(event, std::memory_order_relaxed);
+        if (event != never) {
+            calendar.bucket(event, clock_of(p.status), w.thread).push_back(id);
+        }
+    }
+    // Moves the person to another country, extending their route.
+    void move_to(Worker& w, std::uint32_t id, int country) {
+        Person& p = persons[id];
+        if (p.country != country) {
+            route_node[id] = trie.extend(route_node[id], country, w.trie);
+            p.country = static_cast<std::uint16_t>(country);
+        }
+    }
+    void end_detention(Worker& w, std::uint32_t id) {
+        const Person& p = persons[id];
+        const int length = step - std::max(p.since, 0);
+        detained_steps[id] = static_cast<Step>(detained_steps[id] + length);
+        ++w.stays[static_cast<std::size_t>(length)];
+        w.touched_other = true;
+    }
+
+    // ---- Clocks.
+    Step arrest_clock(RandomStream& rng, const Person& p, int first) const {
+        return first_success(rng, arrest[static_cast<std::size_t>(p.country) * groups + p.group],
+                             first, steps_total);
+    }
+    // First step a returned person may leave again: after the delay, as the cohort engine's
+    // ring of recent returns; the initial state's returned persons from step 1.
+    int maturity(const Person& p) const {
+        return p.since == 0 ? 1 : p.since + std::max(return_delay, 1);
+    }
+    Step remigration_clock(RandomStream& rng, const Person& p, int first) const {
+        return first_success(rng, remigration_bound[p.group], std::max(first, maturity(p)),
+                             steps_total);
+    }
+    // Detainees of the initial state have since = -age (age at step 1, as the cohort engine
+    // holds them); persons admitted during the run have since = the step of their admission.
+    // Either way the age at step m is m - admission and days detained count from max(since, 0).
+    static int admission(const Person& p) { return p.since >= 1 ? p.since : p.since + 1; }
+    int deadline(const Person& p) const { return admission(p) + detention_ages[p.country]; }
+    bool exempt(const Person& p) const {
+        const auto& e = now->enforcement[p.country].max_detention_exempt;
+        return !e.empty() && e[profile(p.group)];
+    }
+    // Next detention event from `first`: the end of the current stage, or the release after
+    // the maximum period (unless exempt), whichever comes first (the release when both fall on
+    // the same step, as phase 6 releases before it processes).
+    Step detention_clock(RandomStream& rng, const Person& p, int first) const {
+        Step next = never;
+        if (p.aux < detention_stages[p.country]) {
+            next = first_success(rng, processing[p.country], first, steps_total);
+        }
+        if (!exempt(p)) {
+            const int release = std::max(deadline(p), first);
+            if (release <= steps_total && release <= next) {
+                next = static_cast<Step>(release);
+            }
+        }
+        return next;
+    }
+    Step held_clock(RandomStream& rng, const Person& p, int first) const {
+        const Hazard& h = p.status == sheltered ? shelter_any[p.place] : prison_release[p.place];
+        return first_success(rng, h, first, steps_total);
+    }
+    // In transit: interdiction from `first`, else the end of the route.
+    Step transit_clock(RandomStream& rng, const Person& p, int first) const {
+        const int end = p.since + route_steps[p.place];
+        const Step stop =
+            first_success(rng, interdiction[static_cast<std::size_t>(p.place) * groups + p.group],
+                          first, std::min(end - 1, steps_total));
+        if (stop != never) {
+            return stop;
+        }
+        return end <= steps_total ? static_cast<Step>(end) : never;
+    }
+    // Every clock of a person from step `first` (initial state, parameter changes).
+    Step any_clock(RandomStream& rng, const Person& p, int first) const {
+        switch (p.status) {
+        case at_large:
+            return arrest_clock(rng, p, first);
+        case returned:
+            return remigration_clock(rng, p, first);
+        case in_transit:
+            return transit_clock(rng, p, first);
+        case detained:
+            return detention_clock(rng, p, first);
+        case imprisoned:
+        case sheltered:
+            return held_clock(rng, p, first);
+        default:
+            return never;
+        }
+    }
+
+    // ---- Parallel work: body(worker, begin, end) over [0, count), in chunks; on the calling
+    // thread alone when the work is small.
+    template <class Body>
+    void run_parallel(std::size_t count, Body&& body) {
+        const std::size_t chunks = (count + chunk_persons - 1) / chunk_persons;
+        if (threads == 1 || chunks < parallel_chunks) {
+            body(workers[0], std::size_t{0}, count);
+            return;
+        }
+        const auto n = static_cast<std::int64_t>(chunks);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (std::int64_t c = 0; c < n; ++c) {
+            const auto begin = static_cast<std::size_t>(c) * chunk_persons;
+            body(workers[static_cast<std::size_t>(omp_get_thread_num())], begin,
+                 std::min(count, begin + chunk_persons));
+        }
+    }
+
+    // ---- Setup and steps.
+    void check_limits() const;
+    void build_structure();
+    void compute_rates();
+    void set_factor_bound(double bound);
+    void create_initial_persons();
+    void initialize();
+    void step_once();
+    void redraw(bool returned_only);
+    template <class Handle>
+    void parallel_pass(int clock, std::uint32_t new_end, Handle&& handle);
+    void merge(Worker& w);
+    void merge_all();
+    void carry_out();
+    void apply(Worker& w, const Action& action);
+
+    void apply_policy(Date today);
+    void depart(Date today);
+    void travel(Worker& w, std::uint32_t id);
+    void at_node_step(Worker& w, RandomStream& rng, std::uint32_t id);
+    void stop(Worker& w, std::uint32_t id);
+    void admit_to_detention();
+    void process(Worker& w, std::uint32_t id);
+    void shelter_or_prison(Worker& w, std::uint32_t id);
+    void collect_removable();
+    void allocate_removals(Date today);
+    double room(int channel) const;
+    double scheduled_flights(int programme, int at_step) const;
+    void to_returned(Worker& w, RandomStream& rng, std::uint32_t id, int country);
+    void return_sheltered_onward();
+    void fly();
+    void release_from_prisons();
+    void account();
+    void record_trace();
+    void trace_new_persons(int at_step);
+    void check_invariants() const;
+    void finish_results();
+    std::array<double, 4> shelter_probabilities(const ShelterOutcomes& o) const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+void AgentEngine::Impl::check_limits() const {
+    const Scenario& s = scenario;
+    auto limit = [](const char* what, std::size_t size, std::size_t most) {
+        if (size > most) {
+            throw InputError(std::string("--mode agents: the scenario has ") +
+                             std::to_string(size) + " " + what + "; agents mode holds at most " +
+                             std::to_string(most));
+        }
+    };
+    limit("steps", static_cast<std::size_t>(s.steps()), agents::max_steps);
+    limit("countries", s.countries.size(), 32767);
+    limit("groups", s.groups.size(), 32767);
+    limit("routes", s.routes.size(), 65535);
+    limit("agreements", s.agreements.size(), 65535);
+    for (const auto& e : s.enforcement) {
+        limit("processing stages in a country", static_cast<std::size_t>(e.processing_stages), 254);
+    }
+    for (const auto& init : s.initial) {
+        if (!(init.persons >= 0) || std::abs(init.persons - std::round(init.persons)) > 1e-9) {
+            std::ostringstream message;
+            message << "initial." << s.countries[init.country].code << "."
+                    << status_names[static_cast<int>(init.status)] << "." << s.groups[init.group].id
+                    << ": " << init.persons << " persons; agents mode needs whole persons";
+            throw InputError(message.str());
+        }
+    }
+}
+
+void AgentEngine::Impl::build_structure() {
+    const Scenario& s = scenario;
+    const double dt = s.dt_days;
+    destinations.clear();
+    destination_slot.assign(countries, -1);
+    group_destination.assign(groups, -1);
+    group_origin.assign(groups, -1);
+    for (const auto& d : s.departures) {
+        if (destination_slot[d.destination] < 0) {
+            destination_slot[d.destination] = static_cast<int>(destinations.size());
+            destinations.push_back(d.destination);
+        }
+        if (group_destination[d.group] < 0) {
+            group_destination[d.group] = destination_slot[d.destination];
+            group_origin[d.group] = d.origin;
+        }
+    }
+    const int slots = static_cast<int>(destinations.size());
+    if (slots > 255) {
+        throw InputError("--mode agents: the scenario has " + std::to_string(slots) +
+                         " destinations; agents mode holds at most 255");
+    }
+    route_steps.clear();
+    for (const auto& r : s.routes) {
+        route_steps.push_back(std::max(1, static_cast<int>(std::ceil(r.days / dt - 1e-9))));
+    }
+    // Admissible routes from each node towards each destination (as the cohort engine).
+    choice_routes.assign(static_cast<std::size_t>(countries) * slots, {});
+    choice_cumulative.assign(static_cast<std::size_t>(countries) * slots, {});
+    for (int slot = 0; slot < slots; ++slot) {
+        std::vector<char> reaches(countries, 0);
+        reaches[destinations[slot]] = 1;
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (const auto& r : s.routes) {
+                if (reaches[r.to] && !reaches[r.from]) {
+                    reaches[r.from] = 1;
+                    changed = true;
+                }
+            }
+        }
+        for (int c = 0; c < countries; ++c) {
+            if (c == destinations[slot]) {
+                continue;
+            }
+            auto& routes = choice_routes[static_cast<std::size_t>(c) * slots + slot];
+            auto& cumulative = choice_cumulative[static_cast<std::size_t>(c) * slots + slot];
+            double total = 0;
+            for (std::size_t r = 0; r < s.routes.size(); ++r) {
+                if (s.routes[r].from == c && reaches[s.routes[r].to]) {
+                    routes.push_back(static_cast<int>(r));
+                    total += s.routes[r].weight;
+                }
+            }
+            double sum = 0;
+            for (int r : routes) {
+                sum += s.routes[r].weight / total;
+                cumulative.push_back(sum);
+            }
+        }
+    }
+    detention_ages.assign(countries, 0);
+    detention_stages.assign(countries, 1);
+    for (int c = 0; c < countries; ++c) {
+        if (s.detention_facility(c) < 0) {
+            continue;
+        }
+        const auto& e = s.enforcement[c];
+        detention_ages[c] = std::max(1, static_cast<int>(std::llround(e.max_detention_days / dt)));
+        detention_stages[c] = std::max(1, e.processing_stages);
+    }
+    return_delay = static_cast<int>(std::max(0L, std::lround(s.remigration.min_delay_days / dt)));
+    programme_order.resize(s.programmes.size());
+    std::iota(programme_order.begin(), programme_order.end(), 0);
+    std::stable_sort(programme_order.begin(), programme_order.end(), [&](int a, int b) {
+        return !s.programmes[a].any_destination && s.programmes[b].any_destination;
+    });
+}
+
+std::array<double, 4> AgentEngine::Impl::shelter_probabilities(const ShelterOutcomes& o) const {
+    const double rates[4] = {o.onward_return_per_day, o.asylum_per_day, o.permit_per_day,
+                             o.abscond_per_day};
+    const double total = rates[0] + rates[1] + rates[2] + rates[3];
+    std::array<double, 4> p{0, 0, 0, 0};
+    if (total <= 0) {
+        return p;
+    }
+    const double any = agents::hazard_probability(total, now->dt_days);
+    for (int k = 0; k < 4; ++k) {
+        p[k] = any * rates[k] / total;
+    }
+    return p;
+}
+
+// The per-step probabilities of the parameters in force.
+void AgentEngine::Impl::compute_rates() {
+    const Scenario& s = *now;
+    const double dt = s.dt_days;
+    using agents::hazard_probability;
+    arrest.assign(static_cast<std::size_t>(countries) * groups, {});
+    processing.assign(countries, {});
+    for (int c = 0; c < countries; ++c) {
+        const auto& e = s.enforcement[c];
+        for (int g = 0; g < groups; ++g) {
+            arrest[static_cast<std::size_t>(c) * groups + g] =
+                Hazard::of(hazard_probability(e.arrest_per_day * e.priority[profile(g)], dt));
+        }
+        if (detention_ages[c] > 0) {
+            processing[c] =
+                Hazard::of(hazard_probability(detention_stages[c] / e.processing_mean_days, dt));
+        }
+    }
+    interdiction.assign(s.routes.size() * groups, {});
+    for (std::size_t r = 0; r < s.routes.size(); ++r) {
+        const int c = s.routes[r].from;
+        const auto& hazard = s.enforcement[c].interdiction_per_day;
+        for (int g = 0; g < groups; ++g) {
+            const double p = nationality(g) == c ? 0.0 : hazard_probability(hazard[profile(g)], dt);
+            interdiction[r * groups + g] = Hazard::of(p);
+        }
+    }
+    prison_release.assign(agreements, {});
+    shelter_any.assign(agreements, {});
+    shelter_part.assign(agreements, {0, 0, 0, 0});
+    for (int a = 0; a < agreements; ++a) {
+        const auto& agreement = s.agreements[a];
+        if (agreement.disposition == Disposition::shelter) {
+            const auto p = shelter_probabilities(agreement.shelter);
+            const double any = p[0] + p[1] + p[2] + p[3];
+            shelter_any[a] = Hazard::of(any);
+            double sum = 0;
+            for (int k = 0; k < 4; ++k) {
+                sum += any > 0 ? p[k] / any : 0.0;
+                shelter_part[a][k] = sum;
+            }
+        } else if (agreement.disposition == Disposition::imprison) {
+            prison_release[a] = Hazard::of(hazard_probability(agreement.release_per_day, dt));
+        }
+    }
+    remigration_rate.assign(groups, 0.0);
+    for (int g = 0; g < groups; ++g) {
+        if (group_destination[g] >= 0 && !s.remigration.per_day.empty()) {
+            remigration_rate[g] = std::max(0.0, s.remigration.per_day[profile(g)]);
+        }
+    }
+    // Thinning bound for the deterrence factor: the largest factor the kind can give, where it
+    // is known; a signal with negative elasticity starts at 1 and is raised when exceeded.
+    double bound = 1.0;
+    if (s.deterrence.kind == DeterrenceKind::series && s.deterrence.multiplier) {
+        bound = s.deterrence.multiplier->before;
+        for (double v : s.deterrence.multiplier->values) {
+            bound = std::max(bound, v);
+        }
+    }
+    set_factor_bound(std::max(bound, 0.0));
+}
+
+void AgentEngine::Impl::set_factor_bound(double bound) {
+    factor_bound = bound;
+    remigration_bound.assign(groups, {});
+    for (int g = 0; g < groups; ++g) {
+        remigration_bound[g] =
+            Hazard::of(agents::hazard_probability(remigration_rate[g] * bound, now->dt_days));
+    }
+}
+
+// The persons of the initial state, made and given their clocks in parallel (each thread
+// writes its own part of the arrays first, so their memory is placed by the thread using it).
+void AgentEngine::Impl::create_initial_persons() {
+    const Scenario& s = scenario;
+    const double dt = s.dt_days;
+    struct Block {
+        std::size_t first;
+        std::size_t size;
+        Person person;
+    };
+    std::vector<Block> blocks;
+    std::size_t total = 0;
+    auto add = [&](int country, std::uint8_t status, int group, std::int32_t since, std::size_t n) {
+        if (n == 0) {
+            return;
+        }
+        Person p{};
+        p.since = since;
+        p.group = static_cast<std::uint16_t>(group);
+        p.country = static_cast<std::uint16_t>(country);
+        p.status = status;
+        p.event = never;
+        blocks.push_back({total, n, p});
+        total += n;
+        stocks[stock_index(country, status, group)] += static_cast<std::int64_t>(n);
+    };
+    for (const auto& init : s.initial) {
+        const auto n = static_cast<std::size_t>(std::llround(init.persons));
+        switch (init.status) {
+        case Status::at_large:
+        case Status::returned:
+        case Status::settled:
+            add(init.country, code(init.status), init.group, 0, n);
+            break;
+        case Status::detained: {
+            if (detention_ages[init.country] == 0) {
+                throw InputError("initial." + s.countries[init.country].code +
+                                 ".detained: the country has no detention facility");
+            }
+            // As the cohort engine: spread evenly over the ages up to the mean processing time,
+            // all pending; a person of age a at step 1 is recorded with since = -a.
+            const int spread =
+                std::clamp(static_cast<int>(
+                               std::lround(s.enforcement[init.country].processing_mean_days / dt)),
+                           1, detention_ages[init.country]);
+            const double all = static_cast<double>(n);
+            for (int age = 0; age < spread; ++age) {
+                const double share = std::floor((age + 1) * all / spread + 1e-9) -
+                                     std::floor(age * all / spread + 1e-9);
+                add(init.country, detained, init.group, -age, static_cast<std::size_t>(share));
+            }
+            break;
+        }
+        default:
+            throw InputError(std::string("initial: status '") +
+                             std::string(enum_name(status_names, init.status)) +
+                             "' cannot be set at the start");
+        }
+    }
+    for (int c = 0; c < countries; ++c) {
+        const int facility = s.detention_facility(c);
+        if (facility < 0) {
+            continue;
+        }
+        std::int64_t held_here = 0;
+        for (int g = 0; g < groups; ++g) {
+            held_here += stocks[stock_index(c, detained, g)];
+        }
+        if (static_cast<double>(held_here) > s.facilities[facility].capacity * (1 + 1e-9)) {
+            std::ostringstream message;
+            message << "initial." << s.countries[c].code << ".detained: " << held_here
+                    << " persons exceed the " << s.facilities[facility].capacity
+                    << " beds of facility " << s.facilities[facility].id;
+            throw InputError(message.str());
+        }
+    }
+
+    // Room for the persons departures will add: enough for the mean plus ten standard
+    // deviations at the largest multipliers. Only what is used becomes resident memory.
+    double departing = 0;
+    for (const auto& d : s.departures) {
+        double multiplier = 1;
+        if (d.multiplier) {
+            multiplier = d.multiplier->before;
+            for (double v : d.multiplier->values) {
+                multiplier = std::max(multiplier, v);
+            }
+        }
+        departing += d.persons_per_day * multiplier * dt * steps_total;
+    }
+    for (const auto& change : s.timeline) {
+        double more = 0;
+        for (const auto& d : change.parameters->departures) {
+            more += d.persons_per_day * dt * steps_total;
+        }
+        departing = std::max(departing, more);
+    }
+    const double reserve =
+        static_cast<double>(total) + 1.2 * departing + 10 * std::sqrt(departing) + 1024;
+    if (reserve >= 4294967295.0) {
+        throw InputError("--mode agents: the scenario would create about " +
+                         std::to_string(static_cast<long long>(reserve)) +
+                         " persons; agents mode holds fewer than 2^32");
+    }
+    const auto capacity = static_cast<std::size_t>(reserve);
+    persons.reserve(capacity);
+    route_node.reserve(capacity);
+    detained_steps.reserve(capacity);
+    first_departure.reserve(capacity);
+    persons.resize(total);
+    route_node.resize(total);
+    detained_steps.resize(total);
+    first_departure.resize(total);
+
+    // Each thread fills, and schedules from step 1, a contiguous part of the persons.
+#pragma omp parallel num_threads(threads)
+    {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto team = static_cast<std::size_t>(omp_get_num_threads());
+        Worker& w = workers[t];
+        const std::size_t begin = total * t / team;
+        const std::size_t end = total * (t + 1) / team;
+        auto block = std::upper_bound(blocks.begin(), blocks.end(), begin,
+                                      [](std::size_t i, const Block& b) { return i < b.first; });
+        for (std::size_t i = begin; i < end; ++i) {
+            while (i >= std::prev(block)->first + std::prev(block)->size) {
+                ++block;
+            }
+            const Person& p = std::prev(block)->person;
+            const auto id = static_cast<std::uint32_t>(i);
+            persons[i] = p;
+            route_node[i] = RouteTrie::root(p.country);
+            // Initial detainees have been held since the start.
+            detained_steps[i] = 0;
+            first_departure[i] = never;
+            RandomStream rng(seed, 0, id, Purpose::agent_start);
+            schedule(w, id, any_clock(rng, persons[i], 1));
+        }
+    }
+}
+
+void AgentEngine::Impl::initialize() {
+    if (initialized) {
+        throw InternalError("AgentEngine::initialize called twice");
+    }
+    initialized = true;
+    const Scenario& s = scenario;
+    countries = static_cast<int>(s.countries.size());
+    groups = static_cast<int>(s.groups.size());
+    agreements = static_cast<int>(s.agreements.size());
+    programmes = static_cast<int>(s.programmes.size());
+    steps_total = s.steps();
+    if (threads <= 0) {
+        threads = omp_get_max_threads();
+    }
+    build_structure();
+    now = &scenario;
+    next_change = 0;
+    compute_rates();
+
+    calendar.reset(steps_total, threads);
+    trie.reset(countries);
+    workers.assign(threads, Worker{});
+    for (int t = 0; t < threads; ++t) {
+        Worker& w = workers[t];
+        w.thread = t;
+        w.stocks.assign(static_cast<std::size_t>(countries) * status_count * groups, 0);
+        w.flows.assign(static_cast<std::size_t>(flow_count) * countries * groups, 0);
+        w.held.assign(agreements, 0);
+        w.stays.assign(static_cast<std::size_t>(steps_total) + 2, 0);
+        w.by_destination.assign(static_cast<std::size_t>(countries) * countries, 0);
+        w.transfers.assign(agreements, 0);
+    }
+    removable.assign(static_cast<std::size_t>(countries) * groups, {});
+    stocks.assign(static_cast<std::size_t>(countries) * status_count * groups, 0);
+    held.assign(agreements, 0);
+    stays.assign(static_cast<std::size_t>(steps_total) + 2, 0);
+    programme_spent.assign(programmes, 0.0);
+    programme_seats_left.assign(programmes, 0.0);
+    programme_flights_left.assign(programmes, 0.0);
+    agreement_month_used.assign(agreements, 0.0);
+    agreement_month.assign(agreements, -1);
+    returns_month_used.assign(countries, 0.0);
+    returns_month.assign(countries, -1);
+    departures_total = 0;
+    const int window =
+        std::max(1, static_cast<int>(std::llround(s.deterrence.window_days / s.dt_days)));
+    window_removals.assign(window, 0.0);
+    window_arrivals.assign(window, 0.0);
+    out.resize(s);
+    out.deterrence_factor = 1.0;
+
+    create_initial_persons();
+    new_first = static_cast<std::uint32_t>(persons.size());
+    step = 0;
+    if (trace_size > 0) {
+        trace.records = steps_total + 1;
+        trace_slots.clear();
+        trace.status.assign(trace_size * trace.records, -1);
+        trace.country.assign(trace_size * trace.records, -1);
+        trace_new_persons(0);
+    }
+    account();
+    initial_total = static_cast<double>(persons.size());
+    for (Observer* o : observers) {
+        o->start(s, info);
+    }
+    if (check) {
+        check_invariants();
+    }
+    for (Observer* o : observers) {
+        o->record(0, out);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parallel passes
+
+// Handles every person whose event is due this step on `clock` (and, for the travel clock, the
+// persons created this step): handle(worker, id) once per person due; stale calendar entries
+// are skipped. The order in which persons are handled does not matter: each draws from its own
+// streams and changes only itself and its worker's counts.
+template <class Handle>
+void AgentEngine::Impl::parallel_pass(int clock, std::uint32_t new_end, Handle&& handle) {
+    std::vector<Chunk> chunks;
+    for (int t = 0; t < threads; ++t) {
+        const auto& bucket = calendar.bucket(step, clock, t);
+        for (std::size_t offset = 0; offset < bucket.size(); offset += chunk_persons) {
+            chunks.push_back(
+                {bucket.data() + offset, 0,
+                 static_cast<std::uint32_t>(std::min(chunk_persons, bucket.size() - offset))});
+        }
+    }
+    for (std::uint32_t first = new_first; first < new_end; first += chunk_persons) {
+        chunks.push_back(
+            {nullptr, first,
+             static_cast<std::uint32_t>(std::min<std::size_t>(chunk_persons, new_end - first))});
+    }
+    const auto due = static_cast<Step>(step);
+    const auto run_chunk = [&](Worker& w, const Chunk& chunk) {
+        for (std::uint32_t k = 0; k < chunk.size; ++k) {
+            if (chunk.ids == nullptr) {
+                handle(w, chunk.first + k);
+                continue;
+            }
+            const std::uint32_t id = chunk.ids[k];
+            Person& p = persons[id];
+            Step expected = due;
+            if (!event_of(p).compare_exchange_strong(expected, agents::claimed,
+                                                     std::memory_order_acq_rel)) {
+                continue; // stale, or a second entry of a person being handled
+            }
+            if (clock_of(p.status) != clock) {
+                // Due on another clock this step: restore for that pass.
+                event_of(p).store(due, std::memory_order_release);
+                continue;
+            }
+            event_of(p).store(never, std::memory_order_relaxed);
+            handle(w, id);
+        }
+    };
+    run_parallel(chunks.size() * chunk_persons, [&](Worker& w, std::size_t begin, std::size_t end) {
+        for (std::size_t c = begin / chunk_persons; c < (end + chunk_persons - 1) / chunk_persons;
+             ++c) {
+            run_chunk(w, chunks[c]);
+        }
+    });
+    calendar.release(step, clock);
+    merge_all();
+}
+
+void AgentEngine::Impl::merge(Worker& w) {
+    for (const std::uint32_t i : w.touched_stocks) {
+        stocks[i] += w.stocks[i];
+        w.stocks[i] = 0;
+    }
+    w.touched_stocks.clear();
+    const std::size_t cells = static_cast<std::size_t>(countries) * groups;
+    for (const std::uint32_t i : w.touched_flows) {
+        out.flows[i / cells].data()[i % cells] += static_cast<double>(w.flows[i]);
+        w.flows[i] = 0;
+    }
+    w.touched_flows.clear();
+    removal_log.insert(removal_log.end(), w.removals.begin(), w.removals.end());
+    w.removals.clear();
+    if (!w.touched_other) {
+        return;
+    }
+    w.touched_other = false;
+    for (int a = 0; a < agreements; ++a) {
+        held[a] += w.held[a];
+        out.agreement_transfers[a] += static_cast<double>(w.transfers[a]);
+        w.held[a] = 0;
+        w.transfers[a] = 0;
+    }
+    for (std::size_t i = 0; i < stays.size(); ++i) {
+        stays[i] += w.stays[i];
+        w.stays[i] = 0;
+    }
+    double* by_destination = out.removals_by_destination.data();
+    for (std::size_t i = 0; i < w.by_destination.size(); ++i) {
+        by_destination[i] += static_cast<double>(w.by_destination[i]);
+        w.by_destination[i] = 0;
+    }
+}
+
+void AgentEngine::Impl::merge_all() {
+    for (Worker& w : workers) {
+        merge(w);
+    }
+}
+
+// Carries out the actions the capacity phases decided, in parallel.
+void AgentEngine::Impl::carry_out() {
+    run_parallel(actions.size(), [&](Worker& w, std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            apply(w, actions[i]);
+        }
+    });
+    actions.clear();
+    merge_all();
+}
+
+// Redraws every clock from this step on: after a change of parameters (memoryless draws, so
+// exact), or for returned persons when the deterrence factor exceeds its thinning bound.
+void AgentEngine::Impl::redraw(bool returned_only) {
+    run_parallel(persons.size(), [&](Worker& w, std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            const auto id = static_cast<std::uint32_t>(i);
+            Person& p = persons[id];
+            if (clock_of(p.status) < 0 || (returned_only && p.status != returned)) {
+                continue;
+            }
+            RandomStream rng(seed, step_counter(), id, Purpose::agent_redraw);
+            const Step next = any_clock(rng, p, step);
+            if (next != p.event) {
+                schedule(w, id, next);
+            }
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The step
+
+void AgentEngine::Impl::step_once() {
+    ++step;
+    const Date today = scenario.date_of_step(step - 1);
+    out.clear_flows();
+
+    apply_policy(today); // 1 parameters in force; a change redraws every clock
+    depart(today);       // 2 departures (new persons); the deterrence factor for re-migration
+    // 2-4 per person: re-migration, movement, deaths, arrivals, interdiction, arrests,
+    // apprehension; new persons choose their first route.
+    parallel_pass(agents::travel_clock, static_cast<std::uint32_t>(persons.size()),
+                  [this](Worker& w, std::uint32_t id) { travel(w, id); });
+    admit_to_detention(); // 5 intake within beds by priority; overflow released
+    parallel_pass(agents::detention_clock, new_first,
+                  [this](Worker& w, std::uint32_t id) { process(w, id); }); // 6
+    collect_removable();
+    allocate_removals(today); // 7 + 8 removal allocation and receiver dispositions
+    // 8-9 per person: shelter outcomes (ready for onward return, asylum, permit, absconding),
+    // prison releases due.
+    parallel_pass(agents::held_clock, new_first,
+                  [this](Worker& w, std::uint32_t id) { shelter_or_prison(w, id); });
+    return_sheltered_onward(); // 8 onward repatriation from shelters
+    fly();                     // 7-8 flights flown for the seats taken, and their cost
+    release_from_prisons();    // 9 outflows from prisons: home or released in the receiver
+    carry_out();
+    account(); // 10 stocks, capacity use, money; the trace
+
+    if (check) {
+        check_invariants();
+    }
+    for (Observer* o : observers) {
+        o->record(step, out);
+    }
+}
+
+// Phase 1.
+void AgentEngine::Impl::apply_policy(Date today) {
+    const auto& timeline = scenario.timeline;
+    bool changed = false;
+    while (next_change < timeline.size() && timeline[next_change].date <= today) {
+        now = timeline[next_change].parameters.get();
+        ++next_change;
+        changed = true;
+    }
+    if (changed) {
+        compute_rates();
+        redraw(false);
+    }
+    const int month = month_index(today);
+    for (int a = 0; a < agreements; ++a) {
+        if (agreement_month[a] != month) {
+            agreement_month[a] = month;
+            agreement_month_used[a] = 0;
+        }
+    }
+    for (int c = 0; c < countries; ++c) {
+        if (returns_month[c] != month) {
+            returns_month[c] = month;
+            returns_month_used[c] = 0;
+        }
+    }
+}
+
+// Phase 2: the deterrence factor, and the persons departing (whole persons, Poisson as the
+// stochastic mode). Re-migration is each returned person's own clock, thinned by the factor.
+void AgentEngine::Impl::depart(Date today) {
+    const Scenario& s = *now;
+    const double dt = s.dt_days;
+    double f = 1.0;
+    switch (s.deterrence.kind) {
+    case DeterrenceKind::none:
+        break;
+    case DeterrenceKind::series:
+        f = s.deterrence.multiplier->at(today);
+        break;
+    case DeterrenceKind::signal: {
+        const double removals =
+            std::accumulate(window_removals.begin(), window_removals.end(), 0.0);
+        const double arrivals =
+            std::accumulate(window_arrivals.begin(), window_arrivals.end(), 0.0);
+        const double signal = arrivals > 0 ? removals / arrivals : 0.0;
+        f = std::pow(1.0 + signal / s.deterrence.reference, -s.deterrence.elasticity);
+        break;
+    }
+    }
+    out.deterrence_factor = f;
+    if (f > factor_bound) {
+        set_factor_bound(2 * f);
+        redraw(true);
+    }
+    remigration_accept.assign(groups, 0.0);
+    for (int g = 0; g < groups; ++g) {
+        const double bound = remigration_bound[g].p;
+        remigration_accept[g] =
+            bound > 0 ? agents::hazard_probability(remigration_rate[g] * f, dt) / bound : 0.0;
+    }
+
+    new_first = static_cast<std::uint32_t>(persons.size());
+    for (std::size_t i = 0; i < s.departures.size(); ++i) {
+        const auto& d = s.departures[i];
+        const double multiplier = d.multiplier ? d.multiplier->at(today) : 1.0;
+        const double mean = d.persons_per_day * multiplier * f * dt;
+        if (mean <= 0) {
+            continue;
+        }
+        RandomStream rng(seed, step_counter(), static_cast<std::uint32_t>(i),
+                         Purpose::agent_departures);
+        const std::int64_t n = sample_poisson(rng, mean);
+        if (n <= 0) {
+            continue;
+        }
+        if (persons.size() + static_cast<std::size_t>(n) >= 0xFFFFFFFFu) {
+            throw InputError("--mode agents: more than 2^32 - 1 persons");
+        }
+        Person p{};
+        p.since = step;
+        p.group = static_cast<std::uint16_t>(d.group);
+        p.country = static_cast<std::uint16_t>(d.origin);
+        p.status = at_node;
+        p.aux = static_cast<std::uint8_t>(destination_slot[d.destination]);
+        p.event = never;
+        const auto k = static_cast<std::size_t>(n);
+        persons.insert(persons.end(), k, p);
+        route_node.insert(route_node.end(), k, RouteTrie::root(d.origin));
+        detained_steps.insert(detained_steps.end(), k, 0);
+        first_departure.insert(first_departure.end(), k, static_cast<Step>(step));
+        out.flows[static_cast<int>(Flow::departures)](d.origin, d.group) += static_cast<double>(n);
+        departures_total += static_cast<double>(n);
+    }
+    if (trace_size > 0) {
+        trace_new_persons(step);
+    }
+}
+
+// Phases 2-4 for one person whose event is due (or who departed this step).
+void AgentEngine::Impl::travel(Worker& w, std::uint32_t id) {
+    Person& p = persons[id];
+    RandomStream rng(seed, step_counter(), id, Purpose::agent_travel);
+    const int g = p.group;
+    switch (p.status) {
+    case at_node: // departed this step
+        at_node_step(w, rng, id);
+        return;
+    case returned: {
+        // Thinning: the clock runs at the bound; a candidate step is kept with probability
+        // p(factor) / p(bound), so that each step's chance is exactly p(factor).
+        const double accept = remigration_accept[g];
+        if (accept < 1 && !(rng.uniform() < accept)) {
+            schedule(w, id, remigration_clock(rng, p, step + 1));
+            return;
+        }
+        count(w, p.country, returned, g, -1);
+        const int origin = group_origin[g];
+        flow(w, Flow::remigrations, origin, g);
+        move_to(w, id, origin);
+        if (first_departure[id] == never) {
+            first_departure[id] = static_cast<Step>(step);
+        }
+        p.status = at_node;
+        p.aux = static_cast<std::uint8_t>(group_destination[g]);
+        p.since = step;
+        at_node_step(w, rng, id);
+        return;
+    }
+    case in_transit: {
+        const int r = p.place;
+        const auto& route = now->routes[r];
+        const int end = p.since + route_steps[r];
+        count(w, route.from, in_transit, g, -1);
+        if (step < end) { // interdicted by the country the route leaves
+            p.transit_steps = static_cast<Step>(p.transit_steps + (step - p.since));
+            flow(w, Flow::interdictions, route.from, g);
+            stop(w, id);
+            return;
+        }
+        // The end of the route: death on the way, or the next country.
+        p.transit_steps = static_cast<Step>(p.transit_steps + route_steps[r]);
+        if (rng.uniform() < route.mortality) {
+            p.status = dead;
+            p.since = step;
+            count(w, route.from, dead, g, +1);
+            flow(w, Flow::deaths, route.from, g);
+            return;
+        }
+        move_to(w, id, route.to);
+        p.status = at_node;
+        at_node_step(w, rng, id);
+        return;
+    }
+    case at_large:
+        count(w, p.country, at_large, g, -1);
+        flow(w, Flow::arrests, p.country, g);
+        stop(w, id);
+        return;
+    default:
+        throw InternalError("agents: travel event for a person with status " +
+                            std::to_string(p.status));
+    }
+}
+
+// A traveller at a country: arrival (and apprehension) at the destination, otherwise the next
+// route, chosen by weight, with the interdiction clock on it from this step.
+void AgentEngine::Impl::at_node_step(Worker& w, RandomStream& rng, std::uint32_t id) {
+    Person& p = persons[id];
+    const int c = p.country;
+    const int g = p.group;
+    const int slot = p.aux;
+    if (destinations[slot] == c) {
+        flow(w, Flow::arrivals, c, g);
+        if (rng.uniform() < now->enforcement[c].border_apprehension_probability) {
+            flow(w, Flow::apprehensions, c, g);
+            stop(w, id);
+            return;
+        }
+        p.status = at_large;
+        p.since = step;
+        count(w, c, at_large, g, +1);
+        schedule(w, id, arrest_clock(rng, p, step + 1));
+        return;
+    }
+    const std::size_t node = static_cast<std::size_t>(c) * destinations.size() + slot;
+    const auto& routes = choice_routes[node];
+    if (routes.empty()) {
+        throw InternalError("agents: no route from " + scenario.countries[c].code + " towards " +
+                            scenario.countries[destinations[slot]].code);
+    }
+    const auto& cumulative = choice_cumulative[node];
+    std::size_t choice = 0;
+    if (routes.size() > 1) {
+        const double u = rng.uniform();
+        while (choice + 1 < routes.size() && !(u < cumulative[choice])) {
+            ++choice;
+        }
+    }
+    p.status = in_transit;
+    p.place = static_cast<std::uint16_t>(routes[choice]);
+    p.since = step;
+    const Step next = transit_clock(rng, p, step);
+    if (next == step) { // interdicted on the day the route starts
+        flow(w, Flow::interdictions, c, g);
+        stop(w, id);
+        return;
+    }
+    count(w, c, in_transit, g, +1);
+    schedule(w, id, next);
+}
+
+void AgentEngine::Impl::stop(Worker& w, std::uint32_t id) {
+    Person& p = persons[id];
+    p.status = stopped;
+    p.since = step;
+    w.stopped.push_back({p.country, p.group, id});
+}
+
+// Phase 5. As the cohort engine: free beds; if the people stopped exceed them, priority classes
+// from the highest, each taking a multivariate hypergeometric share of the beds left; then the
+// persons admitted in each group, uniformly among those stopped.
+void AgentEngine::Impl::admit_to_detention() {
+    const Scenario& s = *now;
+    candidates.clear();
+    for (Worker& w : workers) {
+        candidates.insert(candidates.end(), w.stopped.begin(), w.stopped.end());
+        w.stopped.clear();
+    }
+    if (candidates.empty()) {
+        return;
+    }
+    // In order of (country, group, person): by cell (a counting sort), then by person.
+    const std::size_t cells = static_cast<std::size_t>(countries) * groups;
+    std::vector<std::uint32_t> cell_start(cells + 1, 0);
+    for (const Candidate& c : candidates) {
+        ++cell_start[static_cast<std::size_t>(c.country) * groups + c.group + 1];
+    }
+    std::partial_sum(cell_start.begin(), cell_start.end(), cell_start.begin());
+    sorted_candidates.resize(candidates.size());
+    {
+        std::vector<std::uint32_t> next(cell_start.begin(), cell_start.end() - 1);
+        for (const Candidate& c : candidates) {
+            sorted_candidates[next[static_cast<std::size_t>(c.country) * groups + c.group]++] = c;
+        }
+    }
+    for (std::size_t cell = 0; cell < cells; ++cell) {
+        if (cell_start[cell + 1] - cell_start[cell] > 1) {
+            std::sort(sorted_candidates.begin() + cell_start[cell],
+                      sorted_candidates.begin() + cell_start[cell + 1],
+                      [](const Candidate& a, const Candidate& b) { return a.person < b.person; });
+        }
+    }
+    candidates.swap(sorted_candidates);
+    RandomStream rng(seed, step_counter(), 0, Purpose::agent_intake_choice);
+    std::vector<double> waiting_by_group(groups), counts(groups), admitted(groups), taken(groups);
+    std::vector<std::uint32_t> list;
+    for (std::size_t first = 0; first < candidates.size();) {
+        const int c = candidates[first].country;
+        std::size_t last = first;
+        std::fill(waiting_by_group.begin(), waiting_by_group.end(), 0.0);
+        while (last < candidates.size() && candidates[last].country == c) {
+            waiting_by_group[candidates[last].group] += 1;
+            ++last;
+        }
+        const double waiting = static_cast<double>(last - first);
+        const int facility = s.detention_facility(c);
+        double in_detention = 0;
+        for (int g = 0; g < groups; ++g) {
+            in_detention += static_cast<double>(stocks[stock_index(c, detained, g)]);
+        }
+        double free_beds =
+            facility < 0
+                ? 0.0
+                : agents::whole(std::max(0.0, s.facilities[facility].capacity - in_detention));
+        std::fill(admitted.begin(), admitted.end(), 0.0);
+        if (waiting <= free_beds) {
+            admitted = waiting_by_group;
+        } else {
+            const auto& priority = s.enforcement[c].priority;
+            std::vector<double> classes;
+            for (int g = 0; g < groups; ++g) {
+                classes.push_back(priority[profile(g)]);
+            }
+            std::sort(classes.begin(), classes.end(), std::greater<>());
+            classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+            for (std::size_t k = 0; k < classes.size() && free_beds > 0; ++k) {
+                double in_class = 0;
+                for (int g = 0; g < groups; ++g) {
+                    counts[g] = priority[profile(g)] == classes[k] ? waiting_by_group[g] : 0.0;
+                    in_class += counts[g];
+                }
+                agents::choose(rng, counts, std::min(free_beds, in_class), taken);
+                for (int g = 0; g < groups; ++g) {
+                    admitted[g] += taken[g];
+                    free_beds -= taken[g];
+                }
+            }
+        }
+        // Which persons: uniformly within each group.
+        for (std::size_t i = first; i < last;) {
+            const int g = candidates[i].group;
+            std::size_t j = i;
+            list.clear();
+            while (j < last && candidates[j].group == g) {
+                list.push_back(candidates[j].person);
+                ++j;
+            }
+            const auto k = static_cast<std::size_t>(admitted[g]);
+            shuffle_to_back(rng, list, k);
+            for (std::size_t n = 0; n < list.size(); ++n) {
+                actions.push_back(
+                    {list[n], n >= list.size() - k ? Outcome::admitted : Outcome::overflow, 0, 0});
+            }
+            i = j;
+        }
+        first = last;
+    }
+    carry_out();
+}
+
+// Phase 6 for one detainee whose event is due: released after the maximum period (unless
+// exempt), or one processing stage done (one stage per step at most).
+void AgentEngine::Impl::process(Worker& w, std::uint32_t id) {
+    Person& p = persons[id];
+    RandomStream rng(seed, step_counter(), id, Purpose::agent_detention);
+    const int c = p.country;
+    const int g = p.group;
+    if (!exempt(p) && step >= deadline(p)) {
+        count(w, c, detained, g, -1);
+        end_detention(w, id);
+        flow(w, Flow::max_detention_releases, c, g);
+        p.status = at_large;
+        p.since = step;
+        count(w, c, at_large, g, +1);
+        schedule(w, id, arrest_clock(rng, p, step + 1));
+        return;
+    }
+    // Otherwise the event is the end of a stage: an exempt detainee's clock never holds the
+    // deadline, and a change of exemption redraws every clock.
+    if (p.aux >= detention_stages[c]) {
+        throw InternalError("agents: processing event for a removable detainee");
+    }
+    ++p.aux;
+    if (p.aux == detention_stages[c]) {
+        w.removable.push_back(id);
+    }
+    schedule(w, id, detention_clock(rng, p, step + 1));
+}
+
+// Phases 8-9 for one held person whose event is due. Prison: their release, decided in phase 9.
+// Shelter: one of the four outcomes, as competing risks: ready for onward return (phase 8 seats
+// them), or asylum, a permit or absconding.
+void AgentEngine::Impl::shelter_or_prison(Worker& w, std::uint32_t id) {
+    Person& p = persons[id];
+    if (p.status == imprisoned) {
+        w.leaving.push_back(id);
+        return;
+    }
+    RandomStream rng(seed, step_counter(), id, Purpose::agent_held);
+    const auto& part = shelter_part[p.place];
+    const double u = rng.uniform();
+    const int receiver = now->agreements[p.place].receiver;
+    if (u < part[0]) {
+        w.ready.push_back(id);
+        return;
+    }
+    count(w, receiver, sheltered, p.group, -1);
+    --w.held[p.place];
+    w.touched_other = true;
+    p.since = step;
+    if (u < part[1]) {
+        p.status = settled;
+        count(w, receiver, settled, p.group, +1);
+        flow(w, Flow::settlements, receiver, p.group);
+        return;
+    }
+    p.status = at_large;
+    count(w, receiver, at_large, p.group, +1);
+    flow(w, u < part[2] ? Flow::permit_releases : Flow::absconded, receiver, p.group);
+    schedule(w, id, arrest_clock(rng, p, step + 1));
+}
+
+// The removable detainees of each (country, group), in a fixed order: those still removable from
+// earlier steps in their order, then this step's new ones by person.
+void AgentEngine::Impl::collect_removable() {
+    for (auto& list : removable) {
+        std::erase_if(list, [&](std::uint32_t id) { return persons[id].status != detained; });
+    }
+    std::vector<std::uint32_t> fresh;
+    for (Worker& w : workers) {
+        fresh.insert(fresh.end(), w.removable.begin(), w.removable.end());
+        w.removable.clear();
+    }
+    std::sort(fresh.begin(), fresh.end());
+    for (const std::uint32_t id : fresh) {
+        const Person& p = persons[id];
+        removable[static_cast<std::size_t>(p.country) * groups + p.group].push_back(id);
+    }
+}
+
+double AgentEngine::Impl::scheduled_flights(int programme, int at_step) const {
+    const auto& p = now->programmes[programme];
+    const double per_step = p.flights_per_week * now->dt_days / 7.0;
+    return std::floor(at_step * per_step + 1e-9) - std::floor((at_step - 1) * per_step + 1e-9);
+}
+
+// As Simulation::room: what a removal option can still take (whole persons).
+double AgentEngine::Impl::room(int channel) const {
+    const Scenario& s = *now;
+    if (channel >= 0) {
+        const auto& a = s.agreements[channel];
+        double left = std::min(a.monthly_quota - agreement_month_used[channel],
+                               a.total_quota - out.agreement_quota_used[channel]);
+        if (a.facility >= 0) {
+            double occupancy = 0;
+            for (int other = 0; other < agreements; ++other) {
+                if (s.agreements[other].facility == a.facility) {
+                    occupancy += static_cast<double>(held[other]);
+                }
+            }
+            left = std::min(left, s.facilities[a.facility].capacity - occupancy);
+        }
+        return agents::whole(std::max(0.0, left));
+    }
+    const int n = -1 - channel;
+    const auto& acceptance = s.returns[n];
+    if (acceptance.policy == ReturnPolicy::refuse) {
+        return 0.0;
+    }
+    if (acceptance.policy == ReturnPolicy::cap) {
+        return agents::whole(std::max(0.0, acceptance.monthly_cap - returns_month_used[n]));
+    }
+    return unlimited;
+}
+
+// Phases 7 and 8: the counts by group exactly as Simulation::allocate_removals decides them
+// (options by rule, rounds, programmes, rooms and seats, the same hypergeometric draws), then
+// which removable persons of each group, uniformly without replacement.
+void AgentEngine::Impl::allocate_removals(Date today) {
+    const Scenario& s = *now;
+    for (int p = 0; p < programmes; ++p) {
+        const auto& prog = s.programmes[p];
+        double flights = 0;
+        if (prog.start <= today && today < prog.end) {
+            flights = scheduled_flights(p, step);
+            if (std::isfinite(prog.budget) && prog.cost_per_flight > 0) {
+                const double affordable =
+                    std::floor((prog.budget - programme_spent[p]) / prog.cost_per_flight + 1e-9);
+                flights = std::min(flights, std::max(0.0, affordable));
+            }
+        }
+        programme_flights_left[p] = flights;
+        programme_seats_left[p] = flights * prog.seats_per_flight;
+    }
+    std::vector<int> agreement_order(agreements);
+    std::iota(agreement_order.begin(), agreement_order.end(), 0);
+    std::stable_sort(agreement_order.begin(), agreement_order.end(), [&](int a, int b) {
+        return s.agreements[a].priority < s.agreements[b].priority;
+    });
+    auto destination_of = [&](int channel) {
+        return channel >= 0 ? s.agreements[channel].receiver : -1 - channel;
+    };
+    RandomStream rng(seed, step_counter(), 0, Purpose::agent_removal_choice);
+    std::vector<double> removable_count(groups);
+    std::vector<std::vector<int>> options(groups);
+    std::vector<double> taken(groups), room_share(groups), counts(groups);
+
+    for (int c = 0; c < countries; ++c) {
+        if (detention_ages[c] == 0) {
+            continue;
+        }
+        bool any = false;
+        for (int g = 0; g < groups; ++g) {
+            removable_count[g] =
+                static_cast<double>(removable[static_cast<std::size_t>(c) * groups + g].size());
+            any = any || removable_count[g] > 0;
+        }
+        if (!any) {
+            continue;
+        }
+        std::size_t rounds = 0;
+        for (int g = 0; g < groups; ++g) {
+            auto& list = options[g];
+            list.clear();
+            const Group& group = s.groups[g];
+            if (removable_count[g] <= 0) {
+                continue;
+            }
+            const bool own_national = group.nationality == c;
+            auto usable = [&](int a) {
+                const auto& agreement = s.agreements[a];
+                return agreement.sender == c && agreement.start <= today && today < agreement.end &&
+                       agreement.eligible(group);
+            };
+            auto preferred = [&](int a) {
+                const auto& pref = s.agreements[a].preferred_profiles;
+                return std::find(pref.begin(), pref.end(), group.profile) != pref.end();
+            };
+            for (int a : agreement_order) {
+                if (usable(a) && preferred(a)) {
+                    list.push_back(a);
+                }
+            }
+            if (!own_national && room(-1 - group.nationality) > 0) {
+                list.push_back(-1 - group.nationality);
+            } else {
+                for (int a : agreement_order) {
+                    if (usable(a) && !preferred(a)) {
+                        list.push_back(a);
+                    }
+                }
+            }
+            rounds = std::max(rounds, list.size());
+        }
+
+        std::vector<double> remaining = removable_count;
+        std::vector<std::vector<std::pair<int, double>>> moved(groups);
+        for (std::size_t round = 0; round < rounds; ++round) {
+            for (int p : programme_order) {
+                const auto& prog = s.programmes[p];
+                if (prog.sender != c || programme_seats_left[p] <= 0) {
+                    continue;
+                }
+                std::fill(counts.begin(), counts.end(), 0.0);
+                std::vector<int> channels;
+                for (int g = 0; g < groups; ++g) {
+                    if (round < options[g].size() && remaining[g] > 0 &&
+                        prog.serves(destination_of(options[g][round]))) {
+                        counts[g] = remaining[g];
+                        const int ch = options[g][round];
+                        if (std::find(channels.begin(), channels.end(), ch) == channels.end()) {
+                            channels.push_back(ch);
+                        }
+                    }
+                }
+                if (channels.empty()) {
+                    continue;
+                }
+                std::vector<double> eligible = counts;
+                for (int ch : channels) {
+                    const double left = room(ch);
+                    double demand = 0;
+                    std::fill(room_share.begin(), room_share.end(), 0.0);
+                    for (int g = 0; g < groups; ++g) {
+                        if (counts[g] > 0 && options[g][round] == ch) {
+                            room_share[g] = counts[g];
+                            demand += counts[g];
+                        }
+                    }
+                    if (demand > left) {
+                        std::vector<double> limited(groups);
+                        agents::choose(rng, room_share, left, limited);
+                        for (int g = 0; g < groups; ++g) {
+                            if (room_share[g] > 0) {
+                                eligible[g] = limited[g];
+                            }
+                        }
+                    }
+                }
+                const double wanting = std::accumulate(eligible.begin(), eligible.end(), 0.0);
+                if (wanting <= 0) {
+                    continue;
+                }
+                const double seats = programme_seats_left[p];
+                if (wanting > seats) {
+                    agents::choose(rng, eligible, seats, taken);
+                } else {
+                    taken = eligible;
+                }
+                double carried = 0;
+                for (int g = 0; g < groups; ++g) {
+                    if (taken[g] <= 0) {
+                        continue;
+                    }
+                    const int ch = options[g][round];
+                    remaining[g] -= taken[g];
+                    carried += taken[g];
+                    moved[g].emplace_back(ch, taken[g]);
+                    if (ch >= 0) {
+                        agreement_month_used[ch] += taken[g];
+                        out.agreement_quota_used[ch] += taken[g];
+                        held[ch] += static_cast<std::int64_t>(taken[g]);
+                    } else {
+                        returns_month_used[-1 - ch] += taken[g];
+                    }
+                }
+                programme_seats_left[p] -= carried;
+                out.programme_passengers[p] += carried;
+            }
+        }
+
+        // Which persons leave detention, and where each goes.
+        for (int g = 0; g < groups; ++g) {
+            if (moved[g].empty()) {
+                continue;
+            }
+            std::size_t total = 0;
+            for (const auto& [ch, n] : moved[g]) {
+                total += static_cast<std::size_t>(n);
+            }
+            auto& list = removable[static_cast<std::size_t>(c) * groups + g];
+            shuffle_to_back(rng, list, total);
+            std::size_t next = list.size() - total;
+            for (const auto& [ch, n] : moved[g]) {
+                const auto k = static_cast<std::size_t>(n);
+                if (ch >= 0 && s.agreements[ch].disposition == Disposition::release) {
+                    // Counted as held while the flights were filled, as the cohort engine.
+                    held[ch] -= static_cast<std::int64_t>(k);
+                }
+                for (std::size_t i = 0; i < k; ++i) {
+                    actions.push_back({list[next++], Outcome::removed, c, ch});
+                }
+            }
+            list.resize(list.size() - total);
+        }
+    }
+    carry_out();
+}
+
+// One person's outcome of a capacity phase (any thread).
+void AgentEngine::Impl::apply(Worker& w, const Action& action) {
+    const std::uint32_t id = action.person;
+    Person& p = persons[id];
+    const int g = p.group;
+    switch (action.outcome) {
+    case Outcome::admitted: {
+        RandomStream rng(seed, step_counter(), id, Purpose::agent_admission);
+        p.status = detained;
+        p.aux = 0;
+        p.since = step;
+        count(w, p.country, detained, g, +1);
+        flow(w, Flow::detention_intake, p.country, g);
+        // Processing may end a stage this very step (phase 6 comes next).
+        schedule(w, id, detention_clock(rng, p, step));
+        return;
+    }
+    case Outcome::overflow: {
+        RandomStream rng(seed, step_counter(), id, Purpose::agent_admission);
+        p.status = at_large;
+        p.since = step;
+        count(w, p.country, at_large, g, +1);
+        flow(w, Flow::overflow_releases, p.country, g);
+        schedule(w, id, arrest_clock(rng, p, step + 1));
+        return;
+    }
+    case Outcome::removed: {
+        // Phase 8: returned home, or received under an agreement (imprisoned, sheltered, or
+        // released at large in the receiver).
+        RandomStream rng(seed, step_counter(), id, Purpose::agent_disposal);
+        const int sender = action.value;
+        const int channel = action.channel;
+        flow(w, Flow::removals, sender, g);
+        count(w, sender, detained, g, -1);
+        end_detention(w, id);
+        const int destination = channel < 0 ? -1 - channel : now->agreements[channel].receiver;
+        w.removals.push_back(
+            {id, static_cast<std::uint16_t>(step), static_cast<std::uint16_t>(destination)});
+        ++w.by_destination[static_cast<std::size_t>(sender) * countries + destination];
+        if (channel < 0) {
+            flow(w, Flow::returns_received, destination, g);
+            to_returned(w, rng, id, destination);
+            return;
+        }
+        const auto& a = now->agreements[channel];
+        flow(w, Flow::transfers_received, destination, g);
+        ++w.transfers[channel];
+        move_to(w, id, destination);
+        p.since = step;
+        if (a.disposition == Disposition::release) {
+            p.status = at_large;
+            count(w, destination, at_large, g, +1);
+            schedule(w, id, arrest_clock(rng, p, step + 1));
+            return;
+        }
+        p.status = a.disposition == Disposition::imprison ? imprisoned : sheltered;
+        p.place = static_cast<std::uint16_t>(channel);
+        count(w, destination, p.status, g, +1);
+        // Held persons may leave in this step's phases 8-9, as in the cohort engine.
+        schedule(w, id, held_clock(rng, p, step));
+        return;
+    }
+    case Outcome::onward: {
+        RandomStream rng(seed, step_counter(), id, Purpose::agent_onward);
+        const int receiver = p.country;
+        const int n = action.value;
+        count(w, receiver, sheltered, g, -1);
+        flow(w, Flow::onward_returns, receiver, g);
+        flow(w, Flow::returns_received, n, g);
+        ++w.by_destination[static_cast<std::size_t>(receiver) * countries + n];
+        w.touched_other = true;
+        to_returned(w, rng, id, n);
+        return;
+    }
+    case Outcome::waiting: {
+        // Ready but without a seat: still sheltered; the clock runs again from the next step.
+        RandomStream rng(seed, step_counter(), id, Purpose::agent_onward);
+        schedule(w, id, held_clock(rng, p, step + 1));
+        return;
+    }
+    case Outcome::released_home:
+    case Outcome::released_here: {
+        RandomStream rng(seed, step_counter(), id, Purpose::agent_release);
+        const int receiver = p.country;
+        flow(w, Flow::prison_releases, receiver, g);
+        count(w, receiver, imprisoned, g, -1);
+        if (action.outcome == Outcome::released_home) {
+            flow(w, Flow::returns_received, action.value, g);
+            to_returned(w, rng, id, action.value);
+            return;
+        }
+        p.status = at_large;
+        p.since = step;
+        count(w, receiver, at_large, g, +1);
+        schedule(w, id, arrest_clock(rng, p, step + 1));
+        return;
+    }
+    }
+}
+
+void AgentEngine::Impl::to_returned(Worker& w, RandomStream& rng, std::uint32_t id, int country) {
+    Person& p = persons[id];
+    move_to(w, id, country);
+    p.status = returned;
+    p.since = step;
+    count(w, country, returned, p.group, +1);
+    schedule(w, id, remigration_clock(rng, p, step + 1));
+}
+
+// Phase 8 (continued), as Simulation::return_sheltered_onward: the sheltered persons ready this
+// step take the seats left on the receiver's programmes, within each nationality's return cap;
+// the others stay sheltered.
+void AgentEngine::Impl::return_sheltered_onward() {
+    const Scenario& s = *now;
+    ready.clear();
+    for (Worker& w : workers) {
+        ready.insert(ready.end(), w.ready.begin(), w.ready.end());
+        w.ready.clear();
+    }
+    if (ready.empty()) {
+        return;
+    }
+    std::sort(ready.begin(), ready.end(), [&](std::uint32_t x, std::uint32_t y) {
+        const Person& a = persons[x];
+        const Person& b = persons[y];
+        return std::tie(a.place, a.group, x) < std::tie(b.place, b.group, y);
+    });
+    RandomStream rng(seed, step_counter(), 0, Purpose::agent_onward_choice);
+    std::vector<double> ready_count(groups), counts(groups), taken(groups);
+    // [begin, end) of each group's ready persons still waiting, within `ready`.
+    std::vector<std::size_t> begin(groups), end(groups);
+    for (std::size_t first = 0; first < ready.size();) {
+        const int a = persons[ready[first]].place;
+        std::size_t last = first;
+        std::fill(ready_count.begin(), ready_count.end(), 0.0);
+        std::fill(begin.begin(), begin.end(), 0);
+        std::fill(end.begin(), end.end(), 0);
+        while (last < ready.size() && persons[ready[last]].place == a) {
+            const int g = persons[ready[last]].group;
+            if (ready_count[g] == 0) {
+                begin[g] = last;
+            }
+            ready_count[g] += 1;
+            end[g] = last + 1;
+            ++last;
+        }
+        const int receiver = s.agreements[a].receiver;
+        for (int p : programme_order) {
+            const auto& prog = s.programmes[p];
+            if (prog.sender != receiver || programme_seats_left[p] <= 0) {
+                continue;
+            }
+            std::fill(counts.begin(), counts.end(), 0.0);
+            for (int g = 0; g < groups; ++g) {
+                const int n = nationality(g);
+                if (ready_count[g] > 0 && n != receiver && prog.serves(n) && room(-1 - n) > 0) {
+                    counts[g] = ready_count[g];
+                }
+            }
+            for (int n = 0; n < countries; ++n) {
+                const double cap = room(-1 - n);
+                double demand = 0;
+                std::vector<double> of_n(groups, 0.0), limited(groups);
+                for (int g = 0; g < groups; ++g) {
+                    if (nationality(g) == n) {
+                        of_n[g] = counts[g];
+                        demand += counts[g];
+                    }
+                }
+                if (demand > cap) {
+                    agents::choose(rng, of_n, cap, limited);
+                    for (int g = 0; g < groups; ++g) {
+                        if (nationality(g) == n) {
+                            counts[g] = limited[g];
+                        }
+                    }
+                }
+            }
+            const double wanting = std::accumulate(counts.begin(), counts.end(), 0.0);
+            if (wanting <= 0) {
+                continue;
+            }
+            if (wanting > programme_seats_left[p]) {
+                agents::choose(rng, counts, programme_seats_left[p], taken);
+            } else {
+                taken = counts;
+            }
+            for (int g = 0; g < groups; ++g) {
+                if (taken[g] <= 0) {
+                    continue;
+                }
+                const int n = nationality(g);
+                const auto k = static_cast<std::size_t>(taken[g]);
+                std::span<std::uint32_t> waiting(ready.data() + begin[g], end[g] - begin[g]);
+                shuffle_to_back(rng, waiting, k);
+                for (std::size_t i = waiting.size() - k; i < waiting.size(); ++i) {
+                    actions.push_back({waiting[i], Outcome::onward, n, 0});
+                }
+                held[a] -= static_cast<std::int64_t>(k);
+                end[g] -= k;
+                ready_count[g] -= taken[g];
+                programme_seats_left[p] -= taken[g];
+                out.programme_passengers[p] += taken[g];
+                returns_month_used[n] += taken[g];
+            }
+        }
+        for (int g = 0; g < groups; ++g) {
+            for (std::size_t i = begin[g]; i < end[g]; ++i) {
+                actions.push_back({ready[i], Outcome::waiting, 0, 0});
+            }
+        }
+        first = last;
+    }
+}
+
+// As Simulation::fly.
+void AgentEngine::Impl::fly() {
+    const Scenario& s = *now;
+    for (int p = 0; p < programmes; ++p) {
+        const auto& prog = s.programmes[p];
+        double flights = std::ceil(out.programme_passengers[p] / prog.seats_per_flight - 1e-9);
+        flights = std::min(flights, programme_flights_left[p]);
+        out.programme_flights[p] = flights;
+        out.programme_cost[p] = flights * prog.cost_per_flight;
+        programme_spent[p] += out.programme_cost[p];
+    }
+}
+
+// Phase 9 for prisons, as Simulation::release_from_facilities: the persons whose release is due
+// go home if their country accepts returns now (within its cap: how many of each group by the
+// same hypergeometric draw, then which persons uniformly), otherwise at large in the receiver.
+void AgentEngine::Impl::release_from_prisons() {
+    leaving.clear();
+    for (Worker& w : workers) {
+        leaving.insert(leaving.end(), w.leaving.begin(), w.leaving.end());
+        w.leaving.clear();
+    }
+    if (leaving.empty()) {
+        return;
+    }
+    std::sort(leaving.begin(), leaving.end(), [&](std::uint32_t x, std::uint32_t y) {
+        const Person& a = persons[x];
+        const Person& b = persons[y];
+        return std::tie(a.place, a.group, x) < std::tie(b.place, b.group, y);
+    });
+    RandomStream rng(seed, step_counter(), 0, Purpose::agent_release_choice);
+    std::vector<double> leaving_count(groups), of_n(groups), home(groups);
+    std::vector<std::size_t> begin(groups), end(groups);
+    for (std::size_t first = 0; first < leaving.size();) {
+        const int a = persons[leaving[first]].place;
+        std::size_t last = first;
+        std::fill(leaving_count.begin(), leaving_count.end(), 0.0);
+        while (last < leaving.size() && persons[leaving[last]].place == a) {
+            const int g = persons[leaving[last]].group;
+            if (leaving_count[g] == 0) {
+                begin[g] = last;
+            }
+            leaving_count[g] += 1;
+            end[g] = last + 1;
+            ++last;
+        }
+        held[a] -= static_cast<std::int64_t>(last - first);
+        for (int n = 0; n < countries; ++n) {
+            double demand = 0;
+            for (int g = 0; g < groups; ++g) {
+                of_n[g] = nationality(g) == n ? leaving_count[g] : 0.0;
+                demand += of_n[g];
+            }
+            if (demand <= 0) {
+                continue;
+            }
+            const double accepted = std::min(demand, room(-1 - n));
+            agents::choose(rng, of_n, accepted, home);
+            returns_month_used[n] += accepted;
+            for (int g = 0; g < groups; ++g) {
+                if (of_n[g] <= 0) {
+                    continue;
+                }
+                std::span<std::uint32_t> list(leaving.data() + begin[g], end[g] - begin[g]);
+                const auto k = static_cast<std::size_t>(home[g]);
+                shuffle_to_back(rng, list, k);
+                for (std::size_t i = 0; i < list.size(); ++i) {
+                    actions.push_back(
+                        {list[i],
+                         i >= list.size() - k ? Outcome::released_home : Outcome::released_here, n,
+                         0});
+                }
+            }
+        }
+        first = last;
+    }
+}
+
+// Phase 10, as Simulation::account, from the counts; then the trace.
+void AgentEngine::Impl::account() {
+    const Scenario& s = *now;
+    const double dt = s.dt_days;
+    double* stock_values = out.stocks.data();
+    for (std::size_t i = 0; i < stocks.size(); ++i) {
+        stock_values[i] = static_cast<double>(stocks[i]);
+    }
+    out.facility_occupancy.setZero();
+    for (int c = 0; c < countries; ++c) {
+        const int f = s.detention_facility(c);
+        if (f >= 0) {
+            out.facility_occupancy[f] = out.stocks.row(stock_row(c, Status::detained)).sum();
+        }
+    }
+    for (int a = 0; a < agreements; ++a) {
+        const auto held_here = static_cast<double>(held[a]);
+        out.agreement_held[a] = held_here;
+        if (s.agreements[a].facility >= 0) {
+            out.facility_occupancy[s.agreements[a].facility] += held_here;
+        }
+        out.agreement_fees[a] =
+            step > 0 ? held_here * s.agreements[a].fee_per_person_day * dt : 0.0;
+    }
+    for (std::size_t f = 0; f < s.facilities.size(); ++f) {
+        out.facility_cost[f] =
+            step > 0 ? out.facility_occupancy[f] * s.facilities[f].cost_per_person_day * dt : 0.0;
+    }
+    for (int p = 0; p < programmes; ++p) {
+        out.programme_budget_left[p] = s.programmes[p].budget - programme_spent[p];
+    }
+    if (step > 0) {
+        const std::size_t slot = static_cast<std::size_t>(step) % window_removals.size();
+        window_removals[slot] = out.flows[static_cast<int>(Flow::removals)].sum();
+        window_arrivals[slot] = out.flows[static_cast<int>(Flow::arrivals)].sum();
+    }
+    if (trace_size > 0) {
+        record_trace();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trace: reservoir sampling over persons in order of creation (Li's Algorithm L: the gaps
+// between persons taken into the sample are drawn, so the cost does not grow with persons).
+
+void AgentEngine::Impl::trace_new_persons(int at_step) {
+    const std::uint64_t n = persons.size();
+    const std::uint64_t size = trace_size;
+    RandomStream rng(seed, static_cast<std::uint32_t>(at_step), 0, Purpose::agent_trace);
+    auto advance = [&](std::uint64_t from) {
+        trace_w *= std::exp(std::log(rng.uniform()) / static_cast<double>(size));
+        const double gap = std::floor(std::log(rng.uniform()) / std::log1p(-trace_w));
+        trace_next = gap < 1e18 ? from + 1 + static_cast<std::uint64_t>(gap)
+                                : std::numeric_limits<std::uint64_t>::max();
+    };
+    auto clear_slot = [&](std::size_t slot) {
+        std::fill_n(trace.status.begin() + static_cast<std::ptrdiff_t>(slot * trace.records),
+                    trace.records, std::int8_t{-1});
+        std::fill_n(trace.country.begin() + static_cast<std::ptrdiff_t>(slot * trace.records),
+                    trace.records, std::int16_t{-1});
+    };
+    while (trace_slots.size() < size && trace_slots.size() < n) {
+        trace_slots.push_back(static_cast<std::uint32_t>(trace_slots.size()));
+        if (trace_slots.size() == size) {
+            trace_w = 1.0;
+            advance(size - 1);
+        }
+    }
+    while (trace_slots.size() == size && trace_next < n) {
+        const std::size_t slot = agents::bounded(rng, size);
+        trace_slots[slot] = static_cast<std::uint32_t>(trace_next);
+        clear_slot(slot);
+        advance(trace_next);
+    }
+}
+
+void AgentEngine::Impl::record_trace() {
+    for (std::size_t slot = 0; slot < trace_slots.size(); ++slot) {
+        const Person& p = persons[trace_slots[slot]];
+        const std::size_t at = slot * static_cast<std::size_t>(trace.records) + step;
+        trace.status[at] = static_cast<std::int8_t>(p.status);
+        trace.country[at] = static_cast<std::int16_t>(p.country);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invariants
+
+void AgentEngine::Impl::check_invariants() const {
+    const Scenario& s = *now;
+    const auto fail = [&](const std::string& what) {
+        std::ostringstream message;
+        message << "invariant failed at step " << step << " ("
+                << format_iso_date(s.date_of_step(step)) << "), agents mode: " << what;
+        throw InternalError(message.str());
+    };
+    const double total = out.stocks.sum();
+    const double expected = initial_total + departures_total;
+    if (total != expected || static_cast<double>(persons.size()) != expected) {
+        std::ostringstream message;
+        message.precision(17);
+        message << "persons not conserved: " << total << " in the stocks, " << persons.size()
+                << " records, " << expected << " = initial + departures";
+        fail(message.str());
+    }
+    // The counts against a recount of every record.
+    std::vector<std::int64_t> recount(stocks.size(), 0);
+    std::vector<std::int64_t> held_recount(agreements, 0);
+    for (std::size_t id = 0; id < persons.size(); ++id) {
+        const Person& p = persons[id];
+        if (p.status >= status_count) {
+            fail("person " + std::to_string(id) + " left in a transient status");
+        }
+        ++recount[stock_index(p.country, p.status, p.group)];
+        if (p.status == imprisoned || p.status == sheltered) {
+            ++held_recount[p.place];
+            if (p.country != s.agreements[p.place].receiver) {
+                fail("person " + std::to_string(id) + " held outside the receiver");
+            }
+        }
+        if (p.event != never && p.event <= step) {
+            fail("person " + std::to_string(id) + " has an event in the past");
+        }
+    }
+    for (std::size_t i = 0; i < stocks.size(); ++i) {
+        if (stocks[i] < 0 || recount[i] != stocks[i]) {
+            const auto row = i / groups;
+            std::ostringstream message;
+            message << "stock of " << s.groups[i % groups].id << " in "
+                    << s.countries[row / status_count].code << " "
+                    << status_names[row % status_count] << " is " << stocks[i] << ", records say "
+                    << recount[i];
+            fail(message.str());
+        }
+    }
+    for (int a = 0; a < agreements; ++a) {
+        if (held_recount[a] != held[a]) {
+            fail("agreement " + s.agreements[a].id + " holds " + std::to_string(held[a]) +
+                 ", records say " + std::to_string(held_recount[a]));
+        }
+    }
+    for (std::size_t f = 0; f < s.facilities.size(); ++f) {
+        if (out.facility_occupancy[f] > s.facilities[f].capacity * (1 + 1e-9) + 1e-9) {
+            std::ostringstream message;
+            message << "facility " << s.facilities[f].id << " holds " << out.facility_occupancy[f]
+                    << " persons, capacity " << s.facilities[f].capacity;
+            fail(message.str());
+        }
+    }
+    for (int p = 0; p < programmes; ++p) {
+        const auto& prog = s.programmes[p];
+        if (out.programme_passengers[p] >
+            out.programme_flights[p] * prog.seats_per_flight * (1 + 1e-9) + 1e-9) {
+            fail("programme " + prog.id + " carried more persons than its flights have seats");
+        }
+        if (step > 0 && out.programme_flights[p] > scheduled_flights(p, step)) {
+            fail("programme " + prog.id + " flew more flights than scheduled");
+        }
+        if (out.programme_budget_left[p] < -1e-9 * std::max(1.0, prog.budget)) {
+            fail("programme " + prog.id + " overspent its budget");
+        }
+    }
+    for (int a = 0; a < agreements; ++a) {
+        const auto& agreement = s.agreements[a];
+        if (out.agreement_quota_used[a] > agreement.total_quota * (1 + 1e-9) + 1e-9 ||
+            agreement_month_used[a] > agreement.monthly_quota * (1 + 1e-9) + 1e-9) {
+            fail("agreement " + agreement.id + " exceeded its quota");
+        }
+    }
+    for (int c = 0; c < countries; ++c) {
+        const auto& acceptance = s.returns[c];
+        if (acceptance.policy == ReturnPolicy::cap &&
+            returns_month_used[c] > acceptance.monthly_cap * (1 + 1e-9) + 1e-9) {
+            fail("returns to " + s.countries[c].code + " exceeded the monthly cap");
+        }
+        // Returns received while refusing (earlier returns of the month do not count: a refusal
+        // may start mid-month).
+        if (acceptance.policy == ReturnPolicy::refuse && step > 0 &&
+            out.flows[static_cast<int>(Flow::returns_received)].row(c).sum() > 0) {
+            fail("returns to " + s.countries[c].code + " although it refuses them");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+void AgentEngine::Impl::finish_results() {
+    // Each person is removed at most once a step: (person, step) orders the log completely.
+    std::sort(removal_log.begin(), removal_log.end(),
+              [](const RemovalRecord& a, const RemovalRecord& b) {
+                  return std::tie(a.person, a.step) < std::tie(b.person, b.step);
+              });
+    auto& d = distributions;
+    d.removals_per_person.assign(1, 0);
+    d.departure_to_first_removal.assign(static_cast<std::size_t>(steps_total) + 1, 0);
+    d.detention_stay.assign(stays.begin(), stays.begin() + steps_total + 1);
+    std::int64_t removed_persons = 0;
+    for (std::size_t i = 0; i < removal_log.size();) {
+        const std::uint32_t id = removal_log[i].person;
+        std::size_t j = i;
+        bool counted = false;
+        const Step departed = first_departure[id];
+        while (j < removal_log.size() && removal_log[j].person == id) {
+            if (!counted && departed != never && removal_log[j].step >= departed) {
+                ++d.departure_to_first_removal[removal_log[j].step - departed];
+                counted = true;
+            }
+            ++j;
+        }
+        const std::size_t times = j - i;
+        if (d.removals_per_person.size() <= times) {
+            d.removals_per_person.resize(times + 1, 0);
+        }
+        ++d.removals_per_person[times];
+        ++removed_persons;
+        i = j;
+    }
+    d.removals_per_person[0] = static_cast<std::int64_t>(persons.size()) - removed_persons;
+
+    if (trace_size > 0) {
+        // Rows in ascending person order.
+        std::vector<std::size_t> order(trace_slots.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(),
+                  [&](std::size_t a, std::size_t b) { return trace_slots[a] < trace_slots[b]; });
+        PersonTrace sorted;
+        sorted.records = trace.records;
+        const auto records = static_cast<std::size_t>(trace.records);
+        for (std::size_t slot : order) {
+            sorted.persons.push_back(trace_slots[slot]);
+            sorted.status.insert(sorted.status.end(), trace.status.begin() + slot * records,
+                                 trace.status.begin() + (slot + 1) * records);
+            sorted.country.insert(sorted.country.end(), trace.country.begin() + slot * records,
+                                  trace.country.begin() + (slot + 1) * records);
+        }
+        trace = std::move(sorted);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AgentEngine
+
+AgentEngine::AgentEngine(Scenario scenario, RunInfo info)
+    : impl_(std::make_unique<Impl>(std::move(scenario), std::move(info))) {
+    if (impl_->info.mode != Mode::agents) {
+        throw InternalError("AgentEngine runs the agents mode only");
+    }
+    impl_->check_limits();
+    impl_->steps_total = impl_->scenario.steps();
+}
+
+AgentEngine::~AgentEngine() = default;
+
+void AgentEngine::add_observer(Observer& observer) {
+    impl_->observers.push_back(&observer);
+}
+void AgentEngine::set_check_invariants(bool on) {
+    impl_->check = on;
+}
+void AgentEngine::initialize() {
+    impl_->initialize();
+}
+void AgentEngine::step() {
+    if (!impl_->initialized || impl_->step >= impl_->steps_total) {
+        throw InternalError("AgentEngine::step called before initialize() or after the end");
+    }
+    impl_->step_once();
+}
+void AgentEngine::finalize() {
+    if (impl_->finalized) {
+        throw InternalError("AgentEngine::finalize called twice");
+    }
+    impl_->finalized = true;
+    impl_->finish_results();
+    for (Observer* o : impl_->observers) {
+        o->finish();
+    }
+}
+int AgentEngine::steps_done() const {
+    return impl_->step;
+}
+int AgentEngine::steps_total() const {
+    return impl_->steps_total;
+}
+const Scenario& AgentEngine::scenario() const {
+    return impl_->scenario;
+}
+const StepOutputs& AgentEngine::outputs() const {
+    return impl_->out;
+}
+void AgentEngine::set_threads(int threads) {
+    if (impl_->initialized) {
+        throw InternalError("AgentEngine::set_threads after initialize()");
+    }
+    impl_->threads = std::max(0, threads);
+}
+int AgentEngine::threads() const {
+    return impl_->threads > 0 ? impl_->threads : omp_get_max_threads();
+}
+void AgentEngine::set_trace(std::size_t persons) {
+    if (impl_->initialized) {
+        throw InternalError("AgentEngine::set_trace after initialize()");
+    }
+    impl_->trace_size = persons;
+}
+std::size_t AgentEngine::persons() const {
+    return impl_->persons.size();
+}
+std::span<const RemovalRecord> AgentEngine::removals() const {
+    return impl_->removal_log;
+}
+const PersonDistributions& AgentEngine::distributions() const {
+    return impl_->distributions;
+}
+const PersonTrace& AgentEngine::trace() const {
+    return impl_->trace;
+}
+double AgentEngine::total_persons() const {
+    return impl_->out.stocks.sum();
+}
+double AgentEngine::expected_total() const {
+    return impl_->initial_total + impl_->departures_total;
+}
+
+std::size_t AgentEngine::route_entries() const {
+    const Impl& m = *impl_;
+    const auto n = static_cast<std::int64_t>(m.persons.size());
+    std::size_t total = 0;
+#pragma omp parallel for num_threads(threads()) schedule(static) reduction(+ : total)
+    for (std::int64_t i = 0; i < n; ++i) {
+        total += m.trie.length(m.route_node[static_cast<std::size_t>(i)]);
+    }
+    return total;
+}
+
+void AgentEngine::person_columns(std::size_t first, std::size_t count, PersonColumns& out) const {
+    const Impl& m = *impl_;
+    const std::size_t n = m.persons.size();
+    first = std::min(first, n);
+    count = std::min(count, n - first);
+    const double dt = m.scenario.dt_days;
+    const int end_step = m.step;
+    out.first = first;
+    out.group.resize(count);
+    out.status.resize(count);
+    out.country.resize(count);
+    out.times_removed.assign(count, 0);
+    out.days_detained.resize(count);
+    out.days_in_transit.resize(count);
+    out.first_departure.resize(count);
+    out.first_removal.assign(count, std::numeric_limits<double>::quiet_NaN());
+    out.route_length.resize(count);
+
+    // Removals of these persons: a contiguous range of the log, sorted by person.
+    const auto& log = m.removal_log;
+    const auto by_person = [](const RemovalRecord& r, std::uint32_t id) { return r.person < id; };
+    const auto log_begin =
+        std::lower_bound(log.begin(), log.end(), static_cast<std::uint32_t>(first), by_person);
+    const auto log_end = std::lower_bound(log_begin, log.end(),
+                                          static_cast<std::uint32_t>(first + count), by_person);
+    out.removal_time.clear();
+    for (auto it = log_begin; it != log_end; ++it) {
+        const std::size_t i = it->person - first;
+        if (out.times_removed[i]++ == 0) {
+            out.first_removal[i] = it->step * dt;
+        }
+        out.removal_time.push_back(it->step * dt);
+    }
+
+    const auto total = static_cast<std::int64_t>(count);
+#pragma omp parallel for num_threads(threads()) schedule(static)
+    for (std::int64_t k = 0; k < total; ++k) {
+        const auto i = static_cast<std::size_t>(k);
+        const std::size_t id = first + i;
+        const Person& p = m.persons[id];
+        out.group[i] = static_cast<std::int16_t>(p.group);
+        out.status[i] = static_cast<std::int8_t>(p.status);
+        out.country[i] = static_cast<std::int16_t>(p.country);
+        int detained_now = m.detained_steps[id];
+        int transit_now = p.transit_steps;
+        if (p.status == detained) { // still held at the end
+            detained_now += end_step - std::max(p.since, 0);
+        } else if (p.status == in_transit) {
+            transit_now += end_step - p.since;
+        }
+        out.days_detained[i] = static_cast<float>(detained_now * dt);
+        out.days_in_transit[i] = static_cast<float>(transit_now * dt);
+        out.first_departure[i] = m.first_departure[id] == never
+                                     ? std::numeric_limits<double>::quiet_NaN()
+                                     : m.first_departure[id] * dt;
+        out.route_length[i] = static_cast<std::int32_t>(m.trie.length(m.route_node[id]));
+    }
+    // Offsets of each person's route in the flat variable, kept in route_country's place until
+    // it is filled (a block holds fewer than 2^31 route entries).
+    std::vector<std::uint32_t> offset(count + 1, 0);
+    for (std::size_t i = 0; i < count; ++i) {
+        offset[i + 1] = offset[i] + static_cast<std::uint32_t>(out.route_length[i]);
+    }
+    out.route_country.resize(offset[count]);
+#pragma omp parallel for num_threads(threads()) schedule(static)
+    for (std::int64_t k = 0; k < total; ++k) {
+        const auto i = static_cast<std::size_t>(k);
+        m.trie.countries(m.route_node[first + i], out.route_country.data() + offset[i]);
+    }
+}
+
+} // namespace deportsim
