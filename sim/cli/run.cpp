@@ -2,8 +2,10 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
+#include "core/agents.hpp"
 #include "core/engine.hpp"
 #include "core/error.hpp"
+#include "io/person_file.hpp"
 #include "io/run_file.hpp"
 #include "scenario/load.hpp"
 
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace deportsim::cli {
@@ -57,6 +60,11 @@ int run_command(const std::vector<std::string>& args) {
         ("set", po::value<std::vector<std::string>>(&overrides)->composing(),
          "override one scenario parameter, PATH=VALUE with YAML syntax, e.g. "
          "--set routes.COL->PAN.mortality=0.002; repeatable") //
+        ("threads", po::value<int>()->default_value(0),
+         "agents mode: threads (0: OMP_NUM_THREADS or all cores); the output does not depend on "
+         "it") //
+        ("trace", po::value<std::size_t>()->default_value(0),
+         "agents mode: record the daily status and country of a random sample of N persons") //
         ("check-invariants", po::bool_switch(),
          "check conservation, signs and every capacity after each step (slower)") //
         ("quiet,q", po::bool_switch(), "print nothing but errors");
@@ -88,8 +96,21 @@ int run_command(const std::vector<std::string>& args) {
     const auto started = std::chrono::steady_clock::now();
     const auto engine = make_engine(std::move(scenario), info);
     engine->set_check_invariants(values["check-invariants"].as<bool>());
+    auto* agents = dynamic_cast<AgentEngine*>(engine.get());
+    if (agents == nullptr &&
+        (values["trace"].as<std::size_t>() > 0 || !values["threads"].defaulted())) {
+        throw InputError("--trace and --threads apply to --mode agents only");
+    }
+    if (agents != nullptr) {
+        agents->set_threads(values["threads"].as<int>());
+        agents->set_trace(values["trace"].as<std::size_t>());
+    }
     RunFileWriter writer(output);
     engine->add_observer(writer);
+    std::optional<PersonFileWriter> persons; // after the run file: adds /persons to it
+    if (agents != nullptr) {
+        engine->add_observer(persons.emplace(output, *agents));
+    }
     ProgressReporter progress(engine->steps_total(), !quiet && isatty(STDERR_FILENO));
     engine->add_observer(progress);
     engine->run();
