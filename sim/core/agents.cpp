@@ -361,6 +361,7 @@ struct AgentEngine::Impl {
     // ---- Setup and steps.
     void check_limits() const;
     void build_structure();
+    void choose_routes_and_programmes(const Scenario& parameters);
     void compute_rates();
     void set_factor_bound(double bound);
     void create_initial_persons();
@@ -455,7 +456,26 @@ void AgentEngine::Impl::build_structure() {
     for (const auto& r : s.routes) {
         route_steps.push_back(std::max(1, static_cast<int>(std::ceil(r.days / dt - 1e-9))));
     }
-    // Admissible routes from each node towards each destination (as the cohort engine).
+    choose_routes_and_programmes(s);
+    detention_ages.assign(countries, 0);
+    detention_stages.assign(countries, 1);
+    for (int c = 0; c < countries; ++c) {
+        if (s.detention_facility(c) < 0) {
+            continue;
+        }
+        const auto& e = s.enforcement[c];
+        detention_ages[c] = std::max(1, static_cast<int>(std::llround(e.max_detention_days / dt)));
+        detention_stages[c] = std::max(1, e.processing_stages);
+    }
+    return_delay = static_cast<int>(std::max(0L, std::lround(s.remigration.min_delay_days / dt)));
+}
+
+// As Simulation::choose_routes_and_programmes: the admissible routes from each node towards each
+// destination (every route whose end is the destination or can reach it) with choice
+// probabilities from the weights in force, and the order in which programmes are filled.
+// Recomputed when policy events change parameters.
+void AgentEngine::Impl::choose_routes_and_programmes(const Scenario& s) {
+    const int slots = static_cast<int>(destinations.size());
     choice_routes.assign(static_cast<std::size_t>(countries) * slots, {});
     choice_cumulative.assign(static_cast<std::size_t>(countries) * slots, {});
     for (int slot = 0; slot < slots; ++slot) {
@@ -490,17 +510,6 @@ void AgentEngine::Impl::build_structure() {
             }
         }
     }
-    detention_ages.assign(countries, 0);
-    detention_stages.assign(countries, 1);
-    for (int c = 0; c < countries; ++c) {
-        if (s.detention_facility(c) < 0) {
-            continue;
-        }
-        const auto& e = s.enforcement[c];
-        detention_ages[c] = std::max(1, static_cast<int>(std::llround(e.max_detention_days / dt)));
-        detention_stages[c] = std::max(1, e.processing_stages);
-    }
-    return_delay = static_cast<int>(std::max(0L, std::lround(s.remigration.min_delay_days / dt)));
     programme_order.resize(s.programmes.size());
     std::iota(programme_order.begin(), programme_order.end(), 0);
     std::stable_sort(programme_order.begin(), programme_order.end(), [&](int a, int b) {
@@ -984,6 +993,7 @@ void AgentEngine::Impl::apply_policy(Date today) {
         changed = true;
     }
     if (changed) {
+        choose_routes_and_programmes(*now);
         compute_rates();
         redraw(false);
     }
