@@ -283,6 +283,13 @@ struct Headline {
     double settled_end = 0;
     double transfers = 0;
     double cost = 0;
+    double departures = 0;
+    double remigrations = 0;
+    double interdictions = 0;
+    double arrests = 0;
+    double overflow = 0;
+    double max_detention = 0;
+    double onward = 0;
 };
 
 Headline headline(const Collector& c) {
@@ -299,6 +306,13 @@ Headline headline(const Collector& c) {
         h.transfers += flow(o, Flow::transfers_received);
         h.peak_detention = std::max(h.peak_detention, stock(o, Status::detained));
         h.cost += o.programme_cost.sum();
+        h.departures += flow(o, Flow::departures);
+        h.remigrations += flow(o, Flow::remigrations);
+        h.interdictions += flow(o, Flow::interdictions);
+        h.arrests += flow(o, Flow::arrests);
+        h.overflow += flow(o, Flow::overflow_releases);
+        h.max_detention += flow(o, Flow::max_detention_releases);
+        h.onward += flow(o, Flow::onward_returns);
     }
     return h;
 }
@@ -316,7 +330,14 @@ const Metric metrics[] = {{"imprisoned abroad at the end", &Headline::imprisoned
                           {"sheltered at the end", &Headline::sheltered_end},
                           {"settled at the end", &Headline::settled_end},
                           {"transfers to agreements", &Headline::transfers},
-                          {"flight cost", &Headline::cost}};
+                          {"flight cost", &Headline::cost},
+                          {"departures", &Headline::departures},
+                          {"re-migrations", &Headline::remigrations},
+                          {"interdictions", &Headline::interdictions},
+                          {"arrests", &Headline::arrests},
+                          {"overflow releases", &Headline::overflow},
+                          {"maximum-detention releases", &Headline::max_detention},
+                          {"onward returns", &Headline::onward}};
 
 // Two-sample KS of every headline metric between `replicates` stochastic runs (seeds 1..R) and
 // as many agent runs (seeds 1,000,001..), returning the smallest p-value and logging each.
@@ -805,15 +826,16 @@ TEST_CASE("reading /persons from a cohort-mode run file is a format error", "[ag
 // ---------------------------------------------------------------------------------------------
 // Agreement with the stochastic mode
 
-// For each scenario, 200 stochastic and 200 agent runs (different seeds); each of ten headline
-// outputs is compared by a two-sample Kolmogorov-Smirnov test at alpha = 1e-3. For a correct
-// engine a single comparison fails with probability at most 1e-3 (less for discrete outputs,
-// where the test is conservative), so the 30 comparisons of this test fail together with
-// probability at most 3%; the seeds are fixed, so the outcome is reproducible.
+// For each scenario, 200 stochastic and 200 agent runs (different seeds); each of 17 outputs
+// (the headline outputs of docs/analysis.md and the totals of the main flows) is compared by a
+// two-sample Kolmogorov-Smirnov test at alpha = 5e-4. For a correct engine a single comparison
+// fails with probability at most 5e-4 (less for discrete outputs, where the test is
+// conservative), so the 51 comparisons of this test fail together with probability at most
+// 2.6%; the seeds are fixed, so the outcome is reproducible.
 TEST_CASE("agents and stochastic modes agree in distribution where capacities bind",
           "[agents][statistics]") {
     constexpr int replicates = 200;
-    constexpr double alpha = 1e-3;
+    constexpr double alpha = 5e-4;
     SECTION("beds, seats, budget, monthly quota, prison places") {
         const Scenario s = capacity_scenario();
         CHECK(smallest_ks_p_value(s, s, replicates) > alpha);
@@ -835,14 +857,14 @@ TEST_CASE("the agreement test detects a small difference in the model", "[agents
     const Scenario s = capacity_scenario();
     Scenario deadlier = s;
     deadlier.routes[0].mortality = 0.025;
-    CHECK(smallest_ks_p_value(s, deadlier, 200) < 1e-3);
+    CHECK(smallest_ks_p_value(s, deadlier, 200) < 5e-4);
 }
 
 TEST_CASE("agents and stochastic modes agree on the default scenario", "[.slow]") {
-    // The default scenario (8.9 million persons, two years): 100 runs of each mode, the ten
-    // headline outputs compared by KS at alpha = 1e-3 (false-failure rate at most 1%). About
-    // 5 minutes on two cores: run with `test_agents "[.slow]"`.
+    // The default scenario (8.7 million persons, two years): 100 runs of each mode, the 17
+    // outputs compared by KS at alpha = 5e-4 (false-failure rate at most 0.9%). About 6 minutes
+    // on two cores: run with `test_agents "[.slow]"`.
     const Scenario s =
         load_scenario_file(std::string(DEPORTSIM_SOURCE_DIR) + "/scenarios/el_salvador_2025.yaml");
-    CHECK(smallest_ks_p_value(s, s, 100) > 1e-3);
+    CHECK(smallest_ks_p_value(s, s, 100) > 5e-4);
 }
