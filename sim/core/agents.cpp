@@ -2248,7 +2248,7 @@ void AgentEngine::person_columns(std::size_t first, std::size_t count, PersonCol
     out.days_detained.resize(count);
     out.days_in_transit.resize(count);
     out.first_departure.resize(count);
-    out.first_removal.assign(count, std::numeric_limits<double>::quiet_NaN());
+    out.first_removal.assign(count, std::numeric_limits<float>::quiet_NaN());
     out.route_length.resize(count);
 
     // Removals of these persons: a contiguous range of the log, sorted by person.
@@ -2262,7 +2262,7 @@ void AgentEngine::person_columns(std::size_t first, std::size_t count, PersonCol
     for (auto it = log_begin; it != log_end; ++it) {
         const std::size_t i = it->person - first;
         if (out.times_removed[i]++ == 0) {
-            out.first_removal[i] = it->step * dt;
+            out.first_removal[i] = static_cast<float>(it->step * dt);
         }
         out.removal_time.push_back(it->step * dt);
     }
@@ -2286,8 +2286,8 @@ void AgentEngine::person_columns(std::size_t first, std::size_t count, PersonCol
         out.days_detained[i] = static_cast<float>(detained_now * dt);
         out.days_in_transit[i] = static_cast<float>(transit_now * dt);
         out.first_departure[i] = m.first_departure[id] == never
-                                     ? std::numeric_limits<double>::quiet_NaN()
-                                     : m.first_departure[id] * dt;
+                                     ? std::numeric_limits<float>::quiet_NaN()
+                                     : static_cast<float>(m.first_departure[id] * dt);
         out.route_length[i] = static_cast<std::int32_t>(m.trie.length(m.route_node[id]));
     }
     // Offsets of each person's route in the flat variable, kept in route_country's place until

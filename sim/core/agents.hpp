@@ -50,10 +50,11 @@ struct PersonColumns {
     std::vector<std::int8_t> status;   // at the end of the run
     std::vector<std::int16_t> country; // at the end of the run
     std::vector<std::int32_t> times_removed;
-    std::vector<float> days_detained;    // in detention (status `detained`) during the run
-    std::vector<float> days_in_transit;  // on routes during the run
-    std::vector<double> first_departure; // first departure or re-migration during the run
-    std::vector<double> first_removal;
+    std::vector<float> days_detained;   // in detention (status `detained`) during the run
+    std::vector<float> days_in_transit; // on routes during the run
+    // Float: exact for whole numbers of days up to 2^24, more than any run holds.
+    std::vector<float> first_departure; // first departure or re-migration during the run
+    std::vector<float> first_removal;
     std::vector<std::int32_t> route_length; // countries in the route, >= 1
     // Ragged: route_length[i] country indices for each person in turn (the countries the person
     // was in, in order, from the start of the run or their departure: a new entry each time

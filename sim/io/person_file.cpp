@@ -410,11 +410,11 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
                                           "days");
         auto days_in_transit = Column::create<float>(g, "days_in_transit", persons, path);
         days_in_transit.variable().describe("days travelling on routes during the run", "days");
-        auto first_departure = Column::create<double>(g, "first_departure", persons, path);
+        auto first_departure = Column::create<float>(g, "first_departure", persons, path);
         first_departure.variable().describe(
             "first departure or re-migration during the run (NaN: none)", time_units);
         first_departure.variable().attribute("calendar", "proleptic_gregorian");
-        auto first_removal = Column::create<double>(g, "first_removal", persons, path);
+        auto first_removal = Column::create<float>(g, "first_removal", persons, path);
         first_removal.variable().describe("first removal during the run (NaN: none)", time_units);
         first_removal.variable().attribute("calendar", "proleptic_gregorian");
         auto route_length = Column::create<std::int32_t>(g, "route_length", persons, path);
@@ -624,8 +624,8 @@ PersonGroupContents read_person_group(const std::string& path) {
     c.times_removed = read_all<std::int32_t>(g, "times_removed", path);
     c.days_detained = read_all<float>(g, "days_detained", path);
     c.days_in_transit = read_all<float>(g, "days_in_transit", path);
-    c.first_departure = read_all<double>(g, "first_departure", path);
-    c.first_removal = read_all<double>(g, "first_removal", path);
+    c.first_departure = read_all<float>(g, "first_departure", path);
+    c.first_removal = read_all<float>(g, "first_removal", path);
     c.route_length = read_all<std::int32_t>(g, "route_length", path);
     c.route_country = read_all<std::int16_t>(g, "route_country", path);
     c.removal_time = read_all<double>(g, "removal_time", path);

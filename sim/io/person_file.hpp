@@ -52,8 +52,8 @@ struct PersonGroupContents {
     std::vector<std::int32_t> times_removed;
     std::vector<float> days_detained;
     std::vector<float> days_in_transit;
-    std::vector<double> first_departure;
-    std::vector<double> first_removal;
+    std::vector<float> first_departure;
+    std::vector<float> first_removal;
     std::vector<std::int32_t> route_length;
     std::vector<std::int16_t> route_country;
     std::vector<double> removal_time;

@@ -783,8 +783,8 @@ TEST_CASE("the /persons group of a run file reads back as written", "[agents][io
     CHECK(c.route_length == expected.route_length);
     CHECK(c.route_country == expected.route_country);
     CHECK(c.removal_time == expected.removal_time);
-    const auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
-        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](double x, double y) {
+    const auto same = [](const std::vector<float>& a, const std::vector<float>& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](float x, float y) {
             return x == y || (std::isnan(x) && std::isnan(y));
         });
     };
