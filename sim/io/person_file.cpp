@@ -33,8 +33,8 @@ namespace {
 
 // Persons per block written, and elements per chunk of the large variables (a block is whole
 // chunks, so the per-person variables never carry a partial chunk from block to block).
-constexpr std::size_t block_persons = std::size_t{1} << 20;
-constexpr std::size_t chunk_elements = std::size_t{1} << 18;
+constexpr std::size_t block_persons = std::size_t{1} << 18;
+constexpr std::size_t chunk_elements = std::size_t{1} << 16;
 constexpr int deflate_level = 1;
 static_assert(block_persons % chunk_elements == 0);
 static_assert(std::endian::native == std::endian::little,
@@ -438,8 +438,8 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
         removal_time.variable().attribute("calendar", "proleptic_gregorian");
         removal_time.variable().attach({removal.id()});
 
-        // The blocks: filled in parallel by the engine; each variable's chunks then filtered in
-        // parallel and written, so that only one variable's chunks are held at a time.
+        // The blocks: filled in parallel by the engine; a block's chunks (four per variable)
+        // then filtered in parallel and written.
         PersonColumns columns;
         std::vector<ChunkJob> jobs;
         for (std::size_t first = 0; first < persons; first += block_persons) {
@@ -450,7 +450,6 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
                 if (last) {
                     column.finish(jobs);
                 }
-                write_chunks(jobs, threads, path);
             };
             put(group_v, columns.group);
             put(status, columns.status);
@@ -463,11 +462,13 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
             put(route_length, columns.route_length);
             put(route_country, columns.route_country);
             put(removal_time, columns.removal_time);
+            write_chunks(jobs, threads, path);
         }
         if (persons == 0) {
             for (Column* c : {&route_country, &removal_time}) {
                 c->finish(jobs);
             }
+            write_chunks(jobs, threads, path);
         }
 
         // Distributions.
