@@ -33,7 +33,7 @@ namespace {
 
 // Persons per block written, and elements per chunk of the large variables (a block is whole
 // chunks, so the per-person variables never carry a partial chunk from block to block).
-constexpr std::size_t block_persons = std::size_t{1} << 18;
+constexpr std::size_t block_persons = std::size_t{1} << 16;
 constexpr std::size_t chunk_elements = std::size_t{1} << 16;
 constexpr int deflate_level = 1;
 static_assert(block_persons % chunk_elements == 0);
@@ -438,7 +438,7 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
         removal_time.variable().attribute("calendar", "proleptic_gregorian");
         removal_time.variable().attach({removal.id()});
 
-        // The blocks: filled in parallel by the engine; a block's chunks (four per variable)
+        // The blocks: filled in parallel by the engine; a block's chunks (one or two per variable)
         // then filtered in parallel and written.
         PersonColumns columns;
         std::vector<ChunkJob> jobs;

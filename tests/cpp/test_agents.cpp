@@ -745,7 +745,7 @@ struct TemporaryDirectory {
 } // namespace
 
 TEST_CASE("the /persons group of a run file reads back as written", "[agents][io]") {
-    // Several blocks of persons (2^18) and chunks of every large variable (2^16 elements), with
+    // Many blocks of persons (2^16) and chunks of every large variable (2^16 elements), with
     // partial last chunks: 1.2 million at large, arrests, departures, removals home.
     Scenario s = queue_scenario(500, 200, 14, 8, 1e6);
     s.enforcement[DST].arrest_per_day = 0.01;
