@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Purpose: the agents-mode figures of benchmarks/agents/README.md on the synthetic 50-country
+# scenario, whole runs with their output: throughput (person-days per second), speed-up from 1
+# to 2 threads, memory per person (peak resident set / persons), and run time against persons
+# (0.1, 1, 3, 10 million) and days (91, 182, 365). Each figure is the median of REPEATS runs;
+# the load average is printed before each set, since the machine is shared.
+#
+# Usage: benchmarks/agents/run_benchmarks.sh [BENCH_BINARY] (REPEATS=5, OUT=a scratch file)
+#        benchmarks/agents/run_benchmarks.sh --callgrind [BENCH_BINARY] (instruction counts per
+#        thread for 1 and 2 threads at PEOPLE=1e6: thread-independent figures of the speed-up)
+#
+# OMP_WAIT_POLICY=passive is set unless given: with libgomp's default (threads spin between
+# parallel regions) an idle thread takes a core from the serial phases on a loaded machine.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+mode=timing
+if [ "${1:-}" = "--callgrind" ]; then
+    mode=callgrind
+    shift
+fi
+binary=${1:-build/release/benchmarks/bench_agents}
+[ -x "$binary" ] || { echo "build first: cmake --build <dir> --target bench_agents" >&2; exit 2; }
+repeats=${REPEATS:-5}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=${OUT:-$tmp/bench.h5}
+
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+machine="$(nproc) cores, $(awk '/model name/{$1=$2=$3="";print;exit}' /proc/cpuinfo | sed 's/^ *//')"
+today=$(date -u +%Y-%m-%d)
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+field() { tr ' ' '\n' | awk -F= -v k="$1" '$1==k {print $2}'; }
+
+if [ "$mode" = callgrind ]; then
+    people=${PEOPLE:-1e6}
+    for threads in 1 2; do
+        rm -f "$tmp"/cg.out*
+        valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.out" \
+            "$binary" --people "$people" --threads "$threads" --output "$out" >/dev/null 2>&1
+        total=0
+        main=0
+        for f in "$tmp"/cg.out-*; do
+            n=$(awk '/^totals:/ {print $2}' "$f")
+            total=$((total + n))
+            [ "$f" = "$tmp/cg.out-01" ] && main=$n
+        done
+        printf '| %s | %s | %s | `bench_agents --people %s --threads %s` under callgrind | %s instructions in all threads, %s on the main thread |\n' \
+            "$today" "$commit" "$machine" "$people" "$threads" "$total" "$main"
+    done
+    exit 0
+fi
+
+# run PEOPLE DAYS THREADS [OPTIONS...]: REPEATS runs; prints the median total seconds,
+# person-days per second and bytes per person.
+run() {
+    local totals=() rates=() bytes=()
+    for ((i = 0; i < repeats; i++)); do
+        line=$("$binary" --people "$1" --days "$2" --threads "$3" --output "$out" "${@:4}" |
+            grep '^result')
+        totals+=("$(echo "$line" | field total)")
+        rates+=("$(echo "$line" | field mpd_per_s)")
+        bytes+=("$(echo "$line" | field bytes_per_person)")
+    done
+    printf '%s %s %s\n' "$(printf '%s\n' "${totals[@]}" | median)" \
+        "$(printf '%s\n' "${rates[@]}" | median)" "$(printf '%s\n' "${bytes[@]}" | median)"
+}
+
+row() { # people days threads [options...]
+    local before result extra=""
+    [ $# -gt 3 ] && extra=" ${*:4}"
+    before=$(load)
+    result=$(run "$@")
+    read -r seconds rate bytes <<<"$result"
+    printf '| %s | %s | %s | `bench_agents --people %s --days %s --threads %s%s` (load %s) | median of %d: %.3f s, %.0f million person-days/s, %.1f bytes/person |\n' \
+        "$today" "$commit" "$machine" "$1" "$2" "$3" "$extra" "$before" "$repeats" "$seconds" "$rate" "$bytes"
+}
+
+echo "| date | commit | machine | command | figure |"
+echo "| --- | --- | --- | --- | --- |"
+for people in 1e5 1e6 3e6 1e7; do
+    for threads in 1 2; do
+        row "$people" 365 "$threads"
+    done
+done
+for days in 91 182; do
+    for people in 1e6 1e7; do
+        row "$people" "$days" 2
+    done
+done
+# The parts at 10 million: the engine alone, and with the run file but not /persons.
+for threads in 1 2; do
+    row 1e7 365 "$threads" --output none
+    row 1e7 365 "$threads" --no-person-group
+done
