@@ -2259,12 +2259,14 @@ void AgentEngine::person_columns(std::size_t first, std::size_t count, PersonCol
     const auto log_end = std::lower_bound(log_begin, log.end(),
                                           static_cast<std::uint32_t>(first + count), by_person);
     out.removal_time.clear();
+    out.removal_destination.clear();
     for (auto it = log_begin; it != log_end; ++it) {
         const std::size_t i = it->person - first;
         if (out.times_removed[i]++ == 0) {
             out.first_removal[i] = static_cast<float>(it->step * dt);
         }
         out.removal_time.push_back(it->step * dt);
+        out.removal_destination.push_back(static_cast<std::int16_t>(it->destination));
     }
 
     const auto total = static_cast<std::int64_t>(count);

@@ -60,8 +60,10 @@ struct PersonColumns {
     // was in, in order, from the start of the run or their departure: a new entry each time
     // their country changes, by travel, removal, onward return or release home).
     std::vector<std::int16_t> route_country;
-    // Ragged: times_removed[i] removal times (days since start) for each person in turn.
+    // Ragged: times_removed[i] removal times (days since start) for each person in turn, and
+    // the country each removal went to (their own country or an agreement's receiver).
     std::vector<double> removal_time;
+    std::vector<std::int16_t> removal_destination;
     std::size_t size() const { return group.size(); }
 };
 

@@ -437,6 +437,13 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
                                          time_units);
         removal_time.variable().attribute("calendar", "proleptic_gregorian");
         removal_time.variable().attach({removal.id()});
+        auto removal_destination =
+            Column::create<std::int16_t>(g, "removal_destination", removals, path);
+        removal_destination.variable().describe(
+            "country each removal went to: the person's own or an agreement's receiver (index "
+            "into /country); times_removed entries per person",
+            "1");
+        removal_destination.variable().attach({removal.id()});
 
         // The blocks: filled in parallel by the engine; a block's chunks (one or two per variable)
         // then filtered in parallel and written.
@@ -462,10 +469,11 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
             put(route_length, columns.route_length);
             put(route_country, columns.route_country);
             put(removal_time, columns.removal_time);
+            put(removal_destination, columns.removal_destination);
             write_chunks(jobs, threads, path);
         }
         if (persons == 0) {
-            for (Column* c : {&route_country, &removal_time}) {
+            for (Column* c : {&route_country, &removal_time, &removal_destination}) {
                 c->finish(jobs);
             }
             write_chunks(jobs, threads, path);
@@ -630,6 +638,7 @@ PersonGroupContents read_person_group(const std::string& path) {
     c.route_length = read_all<std::int32_t>(g, "route_length", path);
     c.route_country = read_all<std::int16_t>(g, "route_country", path);
     c.removal_time = read_all<double>(g, "removal_time", path);
+    c.removal_destination = read_all<std::int16_t>(g, "removal_destination", path);
     c.persons_by_times_removed = read_all<std::int64_t>(g, "persons_by_times_removed", path);
     c.delay_days = read_all<double>(g, "delay", path);
     c.departure_to_first_removal = read_all<std::int64_t>(g, "departure_to_first_removal", path);

@@ -57,6 +57,7 @@ struct PersonGroupContents {
     std::vector<std::int32_t> route_length;
     std::vector<std::int16_t> route_country;
     std::vector<double> removal_time;
+    std::vector<std::int16_t> removal_destination;
     std::vector<std::int64_t> persons_by_times_removed;
     std::vector<double> delay_days; // coordinate of departure_to_first_removal
     std::vector<std::int64_t> departure_to_first_removal;

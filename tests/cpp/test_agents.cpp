@@ -555,6 +555,15 @@ TEST_CASE("per-person outputs add up to the run's flows and final stocks", "[age
     CHECK(std::accumulate(r.persons.times_removed.begin(), r.persons.times_removed.end(), 0.0) ==
           removals);
     CHECK(static_cast<double>(r.removals.size()) == removals);
+    // Removals to the third country are the transfers it received.
+    double transfers = 0;
+    for (const auto& o : c.steps) {
+        transfers += flow(o, Flow::transfers_received, TCR);
+    }
+    CHECK(static_cast<double>(std::count(r.persons.removal_destination.begin(),
+                                         r.persons.removal_destination.end(),
+                                         static_cast<std::int16_t>(TCR))) == transfers);
+    CHECK(transfers > 0);
     CHECK(r.persons.removal_time.size() == r.removals.size());
     std::vector<double> per_step(c.steps.size(), 0.0);
     for (const auto& record : r.removals) {
@@ -783,6 +792,8 @@ TEST_CASE("the /persons group of a run file reads back as written", "[agents][io
     CHECK(c.route_length == expected.route_length);
     CHECK(c.route_country == expected.route_country);
     CHECK(c.removal_time == expected.removal_time);
+    CHECK(c.removal_destination == expected.removal_destination);
+    CHECK(c.removal_destination.size() == c.removal_time.size());
     const auto same = [](const std::vector<float>& a, const std::vector<float>& b) {
         return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](float x, float y) {
             return x == y || (std::isnan(x) && std::isnan(y));
