@@ -25,6 +25,8 @@ import numpy as np
 
 FORMAT = "deportsim-run"
 SUPPORTED_MAJOR = 1
+# Major version of the group /persons of agents-mode runs (its own format_version attribute).
+PERSONS_SUPPORTED_MAJOR = 1
 
 STATUSES = (
     "in_transit",
@@ -151,6 +153,8 @@ class Run:
     :attr:`datetimes` (datetime64[s], exact for steps shorter than a day).
     Data: :meth:`read` (any variable, optionally selected by label), :meth:`stocks`,
     :meth:`flow`, :meth:`totals`; lazily, :meth:`variable` gives the h5py dataset itself.
+    Agents-mode runs: :attr:`has_persons`, :meth:`persons` and :meth:`persons_variable` read
+    the group ``/persons``.
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -585,6 +589,51 @@ class Run:
         if "time" in keep:
             return np.concatenate(parts, axis=0)
         return np.sum(parts, axis=0)
+
+    # -- persons (agents mode) ---------------------------------------------------------
+
+    @property
+    def has_persons(self) -> bool:
+        """Whether the file has the group ``/persons`` (written by ``--mode agents``:
+        docs/agents.md)."""
+        return "persons" in self._file and isinstance(self._file["persons"], h5py.Group)
+
+    def persons_names(self) -> list[str]:
+        """The variables of ``/persons`` in file order (empty when the file has no such group)."""
+        if not self.has_persons:
+            return []
+        group = self._file["persons"]
+        return [name for name, obj in group.items() if isinstance(obj, h5py.Dataset)]
+
+    def persons_variable(self, name: str) -> h5py.Dataset:
+        """The h5py dataset ``/persons/<name>``, for lazy slicing of the per-person arrays
+        (``run.persons_variable("group")[indices]``, indices increasing)."""
+        if not self.has_persons:
+            raise KeyError(f"{self.path}: no /persons group (not an agents-mode run file)")
+        self._check_persons_version()
+        if name not in self.persons_names():
+            raise KeyError(f"{self.path}: /persons has no variable {name!r}; variables: "
+                           f"{', '.join(self.persons_names())}")
+        return self._file["persons"][name]
+
+    def _check_persons_version(self) -> None:
+        if getattr(self, "_persons_version_checked", False):
+            return
+        version = np.asarray(self._file["persons"].attrs.get("format_version", [])).ravel()
+        if version.size < 1 or version.dtype.kind not in "iu":
+            raise FormatError(f"{self.path}: /persons has no format_version [major, minor]")
+        if int(version[0]) != PERSONS_SUPPORTED_MAJOR:
+            minor = int(version[1]) if version.size > 1 else 0
+            raise FormatError(
+                f"{self.path}: /persons format version {int(version[0])}.{minor} is not "
+                f"supported; this reader reads major version {PERSONS_SUPPORTED_MAJOR}"
+            )
+        self._persons_version_checked = True
+
+    def persons(self, name: str) -> np.ndarray:
+        """``/persons/<name>`` as a numpy array (``"persons_by_times_removed"``, ``"delay"``,
+        ``"trace_status"``, ...); a KeyError lists the variables there."""
+        return np.asarray(self.persons_variable(name)[()])
 
     # -- scenario ----------------------------------------------------------------------
 
