@@ -5,7 +5,10 @@ Each ``plot_*`` function takes an open :class:`~deportsim.run.Run` and returns a
 so callers and tests can check the plotted numbers against the file. Each ``overlay_*``
 function takes several runs and their labels (:func:`~deportsim.plotting.run_labels`).
 :data:`FIGURES` lists every figure with its caption; :func:`write_figures` and
-:func:`write_overlays` save them as PNG files.
+:func:`write_overlays` save them as PNG files. Figures that only some runs can have (the
+individual distributions of an agents-mode run, :mod:`deportsim.persons`) are in
+:data:`RUN_FIGURES`: :func:`figure_names` says which a run has, and :func:`draw_figures` and
+:func:`write_figures` draw them for those runs only.
 
 Every figure is 12 inches wide at 150 dpi (1800 pixels); heights are listed with each function.
 Each has a title, axis labels with units, a dated time axis (except the flow diagram and the
@@ -79,7 +82,8 @@ TOP_DESTINATIONS = 8
 MAX_SENDER_PANELS = 3
 
 __all__ = [
-    "FIGURES", "FigureSpec", "Plot", "Weekly", "weekly", "write_figures", "write_overlays",
+    "FIGURES", "RUN_FIGURES", "FigureSpec", "Plot", "Weekly", "weekly", "figure_names",
+    "draw_figures", "write_figures", "write_overlays",
     "plot_pipeline", "plot_stocks_by_country", "plot_removals", "plot_capacity",
     "plot_deterrence", "overlay_pipeline", "overlay_stocks_by_country", "overlay_removals",
     "overlay_capacity", "overlay_deterrence",
@@ -787,11 +791,16 @@ class FigureSpec:
     name: str
     caption: str
     draw: Callable[[Run], Plot]
-    overlay: Callable[[Sequence[Run], Sequence[str]], Plot]
+    overlay: Callable[[Sequence[Run], Sequence[str]], Plot] | None
+    # For a figure only some runs have: whether ``run`` has it, and what it needs (for the
+    # message when it is asked for a run without it). None: every run has it.
+    applies: Callable[[Run], bool] | None = None
+    needs: str = ""
 
 
 def _registry() -> dict[str, FigureSpec]:
     from .dispositions import overlay_dispositions, plot_dispositions
+    from .persons import has_persons, plot_persons
     from .operations import (
         overlay_agreements,
         overlay_detention,
@@ -850,39 +859,59 @@ def _registry() -> dict[str, FigureSpec]:
             "Departures against the deterrence factor: people setting out per week (first "
             "departures and re-migration) and the factor that multiplies them.",
             plot_deterrence, overlay_deterrence),
+        FigureSpec(
+            "persons",
+            "Individual distributions of an agents-mode run: persons by the times they were "
+            "removed, the time from departure to first removal, the length of detention stays, "
+            "and the status over time of traced persons (with --trace).",
+            plot_persons, None, applies=has_persons,
+            needs="an agents-mode run file, with /persons (deportsim run --mode agents)"),
     )
     return {spec.name: spec for spec in specs}
 
 
-FIGURES: dict[str, FigureSpec] = _registry()
+_SPECS: dict[str, FigureSpec] = _registry()
+# Figures of every run, in the order drawn (and overlaid).
+FIGURES: dict[str, FigureSpec] = {n: s for n, s in _SPECS.items() if s.applies is None}
+# Figures only some runs have, drawn after FIGURES for the runs they apply to.
+RUN_FIGURES: dict[str, FigureSpec] = {n: s for n, s in _SPECS.items() if s.applies is not None}
 HEADLINE_FIGURE = "headline"  # the bar chart of headline outcomes, drawn for several runs
 
 
 def _check_names(names: Sequence[str] | None, allowed: Sequence[str]) -> list[str]:
     names = list(names or allowed)
     for name in names:
+        if name in RUN_FIGURES and name not in allowed:
+            raise KeyError(f"figure {name!r} is drawn for one run at a time, and needs "
+                           f"{RUN_FIGURES[name].needs}")
         if name not in allowed:
             raise KeyError(f"unknown figure {name!r}; figures: {', '.join(allowed)}")
     return names
 
 
+def figure_names(run: Run) -> list[str]:
+    """The figures ``run`` has: all of :data:`FIGURES`, then those of :data:`RUN_FIGURES`
+    that apply to it."""
+    return list(FIGURES) + [name for name, spec in RUN_FIGURES.items() if spec.applies(run)]
+
+
 def draw_figures(run: Run, names: Sequence[str] | None = None) -> list[Plot]:
-    """Draw the named figures of one run (default: all of :data:`FIGURES`)."""
-    return [FIGURES[name].draw(run) for name in _check_names(names, list(FIGURES))]
+    """Draw the named figures of one run (default: all it has, :func:`figure_names`)."""
+    return [_SPECS[name].draw(run) for name in _check_names(names, figure_names(run))]
 
 
 def write_figures(
     run: Run, directory: str | os.PathLike, names: Sequence[str] | None = None,
     dpi: float | None = None,
 ) -> list[Path]:
-    """Draw the named figures (default: all of :data:`FIGURES`) into ``directory`` as PNG files
-    at ``dpi`` (default 150: 1800 pixels wide)."""
-    names = _check_names(names, list(FIGURES))
+    """Draw the named figures (default: all the run has, :func:`figure_names`) into
+    ``directory`` as PNG files at ``dpi`` (default 150: 1800 pixels wide)."""
+    names = _check_names(names, figure_names(run))
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name in names:
-        plot = FIGURES[name].draw(run)
+        plot = _SPECS[name].draw(run)
         written.append(plot.save(directory, dpi))
         plot.figure.clear()
     return written
@@ -926,5 +955,5 @@ def caption(name: str) -> str:
         return ("Headline outcomes of each run side by side: people imprisoned abroad, removals, "
                 "detention peak, releases after the maximum detention period, cost per person "
                 "removed, deaths in transit, spending, and removals by destination.")
-    return FIGURES[name].caption
+    return _SPECS[name].caption
 
