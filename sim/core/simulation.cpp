@@ -1,6 +1,7 @@
 #include "core/simulation.hpp"
 
 #include "core/error.hpp"
+#include "core/removal_rules.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -803,20 +804,30 @@ void Simulation::allocate_removals(Date today) {
         programme_flights_left_[p] = flights;
         programme_seats_left_[p] = flights * prog.seats_per_flight;
     }
-    std::vector<int> agreement_order(s.agreements.size());
-    std::iota(agreement_order.begin(), agreement_order.end(), 0);
-    std::stable_sort(agreement_order.begin(), agreement_order.end(), [&](int a, int b) {
-        return s.agreements[a].priority < s.agreements[b].priority;
-    });
+    const std::vector<int> agreements = agreement_order(s);
 
-    // A channel is a destination: -1 - n for the own country n, a >= 0 for agreement a.
-    auto destination_of = [&](int channel) {
-        return channel >= 0 ? s.agreements[channel].receiver : -1 - channel;
-    };
+    // What the shared removal rules need from this engine.
+    struct Capacity final : RemovalCapacity {
+        Simulation& sim;
+        explicit Capacity(Simulation& simulation) : sim(simulation) {}
+        double room(int channel) const override { return sim.room(channel); }
+        void take(int channel, int group, double persons) override {
+            if (channel >= 0) {
+                sim.agreement_month_used_[channel] += persons;
+                sim.out_.agreement_quota_used[channel] += persons;
+                sim.held_(channel, group) += persons;
+            } else {
+                sim.returns_month_used_[-1 - channel] += persons;
+            }
+        }
+        void choose(std::span<const double> counts, double draws, std::span<double> out,
+                    std::uint32_t cell) override {
+            sim.transitions_.choose(counts, draws, out, Purpose::removal, cell);
+        }
+    } capacity(*this);
+
     std::vector<double> removable(groups_);
-    std::vector<std::vector<int>> options(groups_);
-    std::vector<double> taken(groups_), room_share(groups_), counts(groups_);
-
+    RemovalMoves moved;
     for (int c = 0; c < countries_; ++c) {
         if (detention_[c].empty()) {
             continue;
@@ -834,127 +845,11 @@ void Simulation::allocate_removals(Date today) {
         if (!any) {
             continue;
         }
-
-        // Options per group.
-        std::size_t rounds = 0;
-        for (int g = 0; g < groups_; ++g) {
-            auto& list = options[g];
-            list.clear();
-            const Group& group = s.groups[g];
-            if (removable[g] <= 0) {
-                continue;
-            }
-            // A country's own nationals (e.g. citizens serving sentences) have no home to be
-            // returned to: only agreements can take them.
-            const bool own_national = group.nationality == c;
-            auto usable = [&](int a) {
-                const auto& agreement = s.agreements[a];
-                return agreement.sender == c &&
-                       window_open(today, agreement.start, agreement.end) &&
-                       agreement.eligible(group);
-            };
-            auto preferred = [&](int a) {
-                const auto& pref = s.agreements[a].preferred_profiles;
-                return std::find(pref.begin(), pref.end(), group.profile) != pref.end();
-            };
-            for (int a : agreement_order) {
-                if (usable(a) && preferred(a)) {
-                    list.push_back(a);
-                }
-            }
-            if (!own_national && room(-1 - group.nationality) > 0) {
-                list.push_back(-1 - group.nationality);
-            } else {
-                for (int a : agreement_order) {
-                    if (usable(a) && !preferred(a)) {
-                        list.push_back(a);
-                    }
-                }
-            }
-            rounds = std::max(rounds, list.size());
-        }
-
-        std::vector<double> remaining = removable;
-        std::vector<std::vector<std::pair<int, double>>> moved(groups_);
-        for (std::size_t round = 0; round < rounds; ++round) {
-            for (int p : programme_order_) {
-                const auto& prog = s.programmes[p];
-                if (prog.sender != c || programme_seats_left_[p] <= 0) {
-                    continue;
-                }
-                // Demand on this programme, capped per channel.
-                std::fill(counts.begin(), counts.end(), 0.0);
-                std::vector<int> channels;
-                for (int g = 0; g < groups_; ++g) {
-                    if (round < options[g].size() && remaining[g] > 0 &&
-                        prog.serves(destination_of(options[g][round]))) {
-                        counts[g] = remaining[g];
-                        const int ch = options[g][round];
-                        if (std::find(channels.begin(), channels.end(), ch) == channels.end()) {
-                            channels.push_back(ch);
-                        }
-                    }
-                }
-                if (channels.empty()) {
-                    continue;
-                }
-                std::vector<double> eligible = counts;
-                for (int ch : channels) {
-                    const double left = room(ch);
-                    double demand = 0;
-                    std::fill(room_share.begin(), room_share.end(), 0.0);
-                    for (int g = 0; g < groups_; ++g) {
-                        if (counts[g] > 0 && options[g][round] == ch) {
-                            room_share[g] = counts[g];
-                            demand += counts[g];
-                        }
-                    }
-                    if (demand > left) {
-                        std::vector<double> limited(groups_);
-                        transitions_.choose(room_share, left, limited, Purpose::removal,
-                                            static_cast<std::uint32_t>(
-                                                ((c * 16 + round) * 64 + p) * 4096 + (ch + 2048)));
-                        for (int g = 0; g < groups_; ++g) {
-                            if (room_share[g] > 0) {
-                                eligible[g] = limited[g];
-                            }
-                        }
-                    }
-                }
-                double wanting = std::accumulate(eligible.begin(), eligible.end(), 0.0);
-                if (wanting <= 0) {
-                    continue;
-                }
-                const double seats = programme_seats_left_[p];
-                if (wanting > seats) {
-                    transitions_.choose(
-                        eligible, seats, taken, Purpose::removal,
-                        static_cast<std::uint32_t>(((c * 16 + round) * 64 + p) * 4096 + 4095));
-                } else {
-                    taken = eligible;
-                }
-                double carried = 0;
-                for (int g = 0; g < groups_; ++g) {
-                    if (taken[g] <= 0) {
-                        continue;
-                    }
-                    const int ch = options[g][round];
-                    remaining[g] -= taken[g];
-                    carried += taken[g];
-                    moved[g].emplace_back(ch, taken[g]);
-                    // Count against quotas and caps now so later programmes see them.
-                    if (ch >= 0) {
-                        agreement_month_used_[ch] += taken[g];
-                        out_.agreement_quota_used[ch] += taken[g];
-                        held_(ch, g) += taken[g];
-                    } else {
-                        returns_month_used_[-1 - ch] += taken[g];
-                    }
-                }
-                programme_seats_left_[p] -= carried;
-                out_.programme_passengers[p] += carried;
-            }
-        }
+        deportsim::allocate_removals(
+            s, c, today, programme_order_, agreements, removable, programme_seats_left_,
+            std::span<double>(out_.programme_passengers.data(),
+                              static_cast<std::size_t>(out_.programme_passengers.size())),
+            capacity, moved);
 
         // Take the people out of detention (without replacement across ages) and dispose.
         for (int g = 0; g < groups_; ++g) {
