@@ -41,7 +41,7 @@ def __getattr__(name: str):
     # The plotting modules import matplotlib; load them when first named
     # (deportsim.figures, deportsim.report, ...), not on ``import deportsim``.
     if name in ("figures", "report", "compare", "dispositions", "operations", "plotting",
-                "palette", "specs"):
+                "palette", "specs", "persons"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

@@ -223,7 +223,7 @@ def _default_output(paths: Sequence[str], suffix: str) -> Path:
 
 
 def _run_command(arguments) -> int:
-    from .figures import FIGURES, HEADLINE_FIGURE
+    from .figures import FIGURES, HEADLINE_FIGURE, RUN_FIGURES
 
     paths = arguments.runs if hasattr(arguments, "runs") else [arguments.run]
     if arguments.command == "plot" and len(paths) == 1 and file_format(paths[0]) == SWEEP_FORMAT:
@@ -234,7 +234,10 @@ def _run_command(arguments) -> int:
                 else "use 'plot SWEEP.h5' for sweeps")
         return _fail(f"{sweeps[0]} is a sweep file (format {SWEEP_FORMAT}), not a run file; {hint}")
     if arguments.command in ("plot", "report") and arguments.figures:
-        allowed = list(FIGURES) + ([HEADLINE_FIGURE] if len(paths) > 1 else [])
+        # Figures that only some runs have (persons: agents mode) are checked against the
+        # files by write_figures, which names what the file lacks.
+        allowed = (list(FIGURES) + (list(RUN_FIGURES) if len(paths) == 1 else [])
+                   + ([HEADLINE_FIGURE] if len(paths) > 1 else []))
         unknown = [name for name in arguments.figures if name not in allowed]
         if unknown:
             return _fail(f"unknown figure {unknown[0]!r}; figures: {', '.join(allowed)}")
