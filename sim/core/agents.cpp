@@ -3,6 +3,7 @@
 #include "core/agents_support.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
+#include "core/removal_rules.hpp"
 
 #include <omp.h>
 
@@ -1439,18 +1440,33 @@ void AgentEngine::Impl::allocate_removals(Date today) {
         programme_flights_left[p] = flights;
         programme_seats_left[p] = flights * prog.seats_per_flight;
     }
-    std::vector<int> agreement_order(agreements);
-    std::iota(agreement_order.begin(), agreement_order.end(), 0);
-    std::stable_sort(agreement_order.begin(), agreement_order.end(), [&](int a, int b) {
-        return s.agreements[a].priority < s.agreements[b].priority;
-    });
-    auto destination_of = [&](int channel) {
-        return channel >= 0 ? s.agreements[channel].receiver : -1 - channel;
-    };
+    const std::vector<int> agreement_list = agreement_order(s);
     RandomStream rng(seed, step_counter(), 0, Purpose::agent_removal_choice);
+
+    // What the shared removal rules need from this engine: the same rooms and bookkeeping as
+    // the cohort engine, and draws from this step's removal-choice stream.
+    struct Capacity final : RemovalCapacity {
+        Impl& engine;
+        RandomStream& stream;
+        Capacity(Impl& e, RandomStream& r) : engine(e), stream(r) {}
+        double room(int channel) const override { return engine.room(channel); }
+        void take(int channel, int, double persons) override {
+            if (channel >= 0) {
+                engine.agreement_month_used[channel] += persons;
+                engine.out.agreement_quota_used[channel] += persons;
+                engine.held[channel] += static_cast<std::int64_t>(persons);
+            } else {
+                engine.returns_month_used[-1 - channel] += persons;
+            }
+        }
+        void choose(std::span<const double> counts, double draws, std::span<double> out,
+                    std::uint32_t) override {
+            agents::choose(stream, counts, draws, out);
+        }
+    } capacity(*this, rng);
+
     std::vector<double> removable_count(groups);
-    std::vector<std::vector<int>> options(groups);
-    std::vector<double> taken(groups), room_share(groups), counts(groups);
+    RemovalMoves moved;
 
     for (int c = 0; c < countries; ++c) {
         if (detention_ages[c] == 0) {
@@ -1465,116 +1481,11 @@ void AgentEngine::Impl::allocate_removals(Date today) {
         if (!any) {
             continue;
         }
-        std::size_t rounds = 0;
-        for (int g = 0; g < groups; ++g) {
-            auto& list = options[g];
-            list.clear();
-            const Group& group = s.groups[g];
-            if (removable_count[g] <= 0) {
-                continue;
-            }
-            const bool own_national = group.nationality == c;
-            auto usable = [&](int a) {
-                const auto& agreement = s.agreements[a];
-                return agreement.sender == c && agreement.start <= today && today < agreement.end &&
-                       agreement.eligible(group);
-            };
-            auto preferred = [&](int a) {
-                const auto& pref = s.agreements[a].preferred_profiles;
-                return std::find(pref.begin(), pref.end(), group.profile) != pref.end();
-            };
-            for (int a : agreement_order) {
-                if (usable(a) && preferred(a)) {
-                    list.push_back(a);
-                }
-            }
-            if (!own_national && room(-1 - group.nationality) > 0) {
-                list.push_back(-1 - group.nationality);
-            } else {
-                for (int a : agreement_order) {
-                    if (usable(a) && !preferred(a)) {
-                        list.push_back(a);
-                    }
-                }
-            }
-            rounds = std::max(rounds, list.size());
-        }
-
-        std::vector<double> remaining = removable_count;
-        std::vector<std::vector<std::pair<int, double>>> moved(groups);
-        for (std::size_t round = 0; round < rounds; ++round) {
-            for (int p : programme_order) {
-                const auto& prog = s.programmes[p];
-                if (prog.sender != c || programme_seats_left[p] <= 0) {
-                    continue;
-                }
-                std::fill(counts.begin(), counts.end(), 0.0);
-                std::vector<int> channels;
-                for (int g = 0; g < groups; ++g) {
-                    if (round < options[g].size() && remaining[g] > 0 &&
-                        prog.serves(destination_of(options[g][round]))) {
-                        counts[g] = remaining[g];
-                        const int ch = options[g][round];
-                        if (std::find(channels.begin(), channels.end(), ch) == channels.end()) {
-                            channels.push_back(ch);
-                        }
-                    }
-                }
-                if (channels.empty()) {
-                    continue;
-                }
-                std::vector<double> eligible = counts;
-                for (int ch : channels) {
-                    const double left = room(ch);
-                    double demand = 0;
-                    std::fill(room_share.begin(), room_share.end(), 0.0);
-                    for (int g = 0; g < groups; ++g) {
-                        if (counts[g] > 0 && options[g][round] == ch) {
-                            room_share[g] = counts[g];
-                            demand += counts[g];
-                        }
-                    }
-                    if (demand > left) {
-                        std::vector<double> limited(groups);
-                        agents::choose(rng, room_share, left, limited);
-                        for (int g = 0; g < groups; ++g) {
-                            if (room_share[g] > 0) {
-                                eligible[g] = limited[g];
-                            }
-                        }
-                    }
-                }
-                const double wanting = std::accumulate(eligible.begin(), eligible.end(), 0.0);
-                if (wanting <= 0) {
-                    continue;
-                }
-                const double seats = programme_seats_left[p];
-                if (wanting > seats) {
-                    agents::choose(rng, eligible, seats, taken);
-                } else {
-                    taken = eligible;
-                }
-                double carried = 0;
-                for (int g = 0; g < groups; ++g) {
-                    if (taken[g] <= 0) {
-                        continue;
-                    }
-                    const int ch = options[g][round];
-                    remaining[g] -= taken[g];
-                    carried += taken[g];
-                    moved[g].emplace_back(ch, taken[g]);
-                    if (ch >= 0) {
-                        agreement_month_used[ch] += taken[g];
-                        out.agreement_quota_used[ch] += taken[g];
-                        held[ch] += static_cast<std::int64_t>(taken[g]);
-                    } else {
-                        returns_month_used[-1 - ch] += taken[g];
-                    }
-                }
-                programme_seats_left[p] -= carried;
-                out.programme_passengers[p] += carried;
-            }
-        }
+        deportsim::allocate_removals(
+            s, c, today, programme_order, agreement_list, removable_count, programme_seats_left,
+            std::span<double>(out.programme_passengers.data(),
+                              static_cast<std::size_t>(out.programme_passengers.size())),
+            capacity, moved);
 
         // Which persons leave detention, and where each goes.
         for (int g = 0; g < groups; ++g) {
