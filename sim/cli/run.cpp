@@ -30,18 +30,23 @@ Modes:
   expected    deterministic: every transition takes its expected value (default)
   stochastic  whole persons: binomial, multinomial and hypergeometric draws from random
               streams keyed by (seed, step, cell, purpose); the same seed gives the same file
+  agents      one record per person with its own history (times removed, days detained,
+              route taken); the same meaning, the same distributions as stochastic; the run
+              file gets a /persons group (docs/agents.md). On a shared machine set
+              OMP_WAIT_POLICY=passive.
 
 Examples:
   deportsim run scenarios/el_salvador_2025.yaml -o out/base.h5
   deportsim run scenarios/el_salvador_2025.yaml --mode stochastic --seed 42 -o out/s42.h5
   deportsim run scenarios/el_salvador_2025.yaml --set enforcement.MEX.interdiction_per_day=0.05
+  deportsim run scenarios/el_salvador_2025.yaml --mode agents --threads 2 --trace 500
 
 Options)";
 
 Mode parse_mode(const std::string& text) {
     const auto mode = enum_from_name<Mode>(mode_names, text);
     if (!mode) {
-        throw InputError("--mode " + text + ": expected one of expected, stochastic");
+        throw InputError("--mode " + text + ": expected one of expected, stochastic, agents");
     }
     return *mode;
 }
@@ -55,7 +60,7 @@ int run_command(const std::vector<std::string>& args) {
         ("output,o", po::value<std::string>(),
          "run file to write (default: SCENARIO's file name with .h5, in the current directory)") //
         ("mode,m", po::value<std::string>()->default_value("expected"),
-         "expected or stochastic")                                                             //
+         "expected, stochastic or agents")                                                     //
         ("seed,s", po::value<std::uint64_t>(), "random seed (default: the scenario's `seed`)") //
         ("set", po::value<std::vector<std::string>>(&overrides)->composing(),
          "override one scenario parameter, PATH=VALUE with YAML syntax, e.g. "

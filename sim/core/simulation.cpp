@@ -1318,7 +1318,8 @@ void Simulation::check_invariants() const {
             returns_month_used_[c] > acceptance.monthly_cap * (1 + rounding) + rounding) {
             fail("returns to " + s.countries[c].code + " exceeded the monthly cap");
         }
-        if (acceptance.policy == ReturnPolicy::refuse && returns_month_used_[c] > 0) {
+        if (acceptance.policy == ReturnPolicy::refuse &&
+            out_.flows[static_cast<int>(Flow::returns_received)].row(c).sum() > 0) {
             fail("returns to " + s.countries[c].code + " although it refuses them");
         }
     }
