@@ -2,7 +2,11 @@
 
 #include "core/error.hpp"
 
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace deportsim::hdf5 {
 
@@ -282,6 +286,60 @@ std::vector<std::string> read_strings(hid_t dataset, const std::string& file) {
         values.emplace_back(text, strnlen(text, size));
     }
     return values;
+}
+
+Handle group_properties(hid_t property_class, const std::string& file) {
+    const std::string action = "set up group creation properties";
+    Handle properties = own(H5Pcreate(property_class), file, action);
+    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    check_status(H5Pset_link_creation_order(properties.get(), order), file, action);
+    check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
+    check_status(H5Pset_obj_track_times(properties.get(), false), file, action);
+    return properties;
+}
+
+Handle dataset_properties(const std::vector<hsize_t>& chunk, unsigned deflate_level,
+                          const std::string& file) {
+    const std::string action = "set up dataset creation properties";
+    Handle properties = own(H5Pcreate(H5P_DATASET_CREATE), file, action);
+    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
+    check_status(H5Pset_obj_track_times(properties.get(), false), file, action);
+    if (!chunk.empty()) {
+        check_status(H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data()),
+                     file, action);
+        check_status(H5Pset_shuffle(properties.get()), file, action);
+        check_status(H5Pset_deflate(properties.get(), deflate_level), file, action);
+    }
+    return properties;
+}
+
+void describe_variable(hid_t dataset, std::string_view long_name, std::string_view units,
+                       const std::string& file) {
+    write_string_attribute(dataset, "long_name", long_name, file);
+    write_string_attribute(dataset, "units", units, file);
+}
+
+std::string creation_time() {
+    std::time_t seconds = 0;
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr) {
+        long long value = -1;
+        const char* end = epoch + std::strlen(epoch);
+        const auto [stop, error] = std::from_chars(epoch, end, value);
+        if (error != std::errc{} || stop != end || value < 0) {
+            throw InputError("SOURCE_DATE_EPOCH must be a whole number of seconds since "
+                             "1970-01-01T00:00:00Z, not '" +
+                             std::string(epoch) + "'");
+        }
+        seconds = static_cast<std::time_t>(value);
+    } else {
+        seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    }
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
 }
 
 } // namespace deportsim::hdf5

@@ -113,4 +113,23 @@ std::vector<hsize_t> dataset_shape(hid_t dataset, const std::string& file);
 void write_strings(hid_t dataset, const std::vector<std::string>& values, const std::string& file);
 std::vector<std::string> read_strings(hid_t dataset, const std::string& file);
 
+// Creation properties of a file (its root group) or of a group: link and attribute creation
+// order tracked and indexed, as in netCDF-4; no modification times (reproducible files).
+Handle group_properties(hid_t property_class, const std::string& file);
+
+// Creation properties of a dataset: attribute creation order, no modification times, and when
+// `chunk` is not empty that chunk shape with shuffle and deflate at `deflate_level`.
+Handle dataset_properties(const std::vector<hsize_t>& chunk, unsigned deflate_level,
+                          const std::string& file);
+
+// The `long_name` and `units` attributes every variable carries.
+void describe_variable(hid_t dataset, std::string_view long_name, std::string_view units,
+                       const std::string& file);
+
+// The `created` attribute of output files: the current UTC time in ISO 8601, or
+// SOURCE_DATE_EPOCH (seconds since 1970-01-01 UTC) when set, so that files can be reproduced
+// byte for byte (https://reproducible-builds.org/specs/source-date-epoch/). Throws InputError
+// for a malformed SOURCE_DATE_EPOCH.
+std::string creation_time();
+
 } // namespace deportsim::hdf5

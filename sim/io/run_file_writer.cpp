@@ -51,30 +51,6 @@ hsize_t steps_per_chunk(std::size_t largest_step_bytes, int expected_records) {
     return std::clamp<hsize_t>(static_cast<hsize_t>(std::max(expected_records, 1)), 1, steps);
 }
 
-// `created`: the current UTC time, or SOURCE_DATE_EPOCH (seconds since 1970-01-01 UTC) when set,
-// following https://reproducible-builds.org/specs/source-date-epoch/.
-std::string creation_time() {
-    std::time_t seconds = 0;
-    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr) {
-        long long value = -1;
-        const char* end = epoch + std::strlen(epoch);
-        const auto [stop, error] = std::from_chars(epoch, end, value);
-        if (error != std::errc{} || stop != end || value < 0) {
-            throw InputError("SOURCE_DATE_EPOCH must be a whole number of seconds since "
-                             "1970-01-01T00:00:00Z, not '" +
-                             std::string(epoch) + "'");
-        }
-        seconds = static_cast<std::time_t>(value);
-    } else {
-        seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    }
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
-
 std::string join_lines(const std::vector<std::string>& lines) {
     std::string text;
     for (const auto& line : lines) {
@@ -103,40 +79,11 @@ void require_size(const Eigen::ArrayXd& values, Eigen::Index size, const std::st
     }
 }
 
-// Creation properties of the file (its root group) and of groups: link and attribute creation
-// order tracked and indexed, as in netCDF-4; no modification times.
-hdf5::Handle group_properties(hid_t property_class, const std::string& file) {
-    const std::string action = "set up group creation properties";
-    hdf5::Handle properties = hdf5::own(H5Pcreate(property_class), file, action);
-    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    hdf5::check_status(H5Pset_link_creation_order(properties.get(), order), file, action);
-    hdf5::check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
-    hdf5::check_status(H5Pset_obj_track_times(properties.get(), false), file, action);
-    return properties;
-}
+using hdf5::describe_variable;
+using hdf5::group_properties;
 
-// Creation properties of a dataset: attribute creation order, no modification times, and for
-// time-indexed datasets a chunk shape with shuffle and deflate.
 hdf5::Handle dataset_properties(const std::vector<hsize_t>& chunk, const std::string& file) {
-    const std::string action = "set up dataset creation properties";
-    hdf5::Handle properties = hdf5::own(H5Pcreate(H5P_DATASET_CREATE), file, action);
-    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    hdf5::check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
-    hdf5::check_status(H5Pset_obj_track_times(properties.get(), false), file, action);
-    if (!chunk.empty()) {
-        hdf5::check_status(
-            H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data()), file,
-            action);
-        hdf5::check_status(H5Pset_shuffle(properties.get()), file, action);
-        hdf5::check_status(H5Pset_deflate(properties.get(), deflate_level), file, action);
-    }
-    return properties;
-}
-
-void describe_variable(hid_t dataset, std::string_view long_name, std::string_view units,
-                       const std::string& file) {
-    hdf5::write_string_attribute(dataset, "long_name", long_name, file);
-    hdf5::write_string_attribute(dataset, "units", units, file);
+    return hdf5::dataset_properties(chunk, deflate_level, file);
 }
 
 // A one-dimensional dataset that is not time-indexed: a coordinate or auxiliary variable.
@@ -469,7 +416,7 @@ void RunFileWriter::Impl::write_attributes(const Scenario& scenario, const RunIn
 }
 
 void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) {
-    const std::string created = creation_time(); // before the file: a bad SOURCE_DATE_EPOCH
+    const std::string created = hdf5::creation_time(); // before the file: a bad SOURCE_DATE_EPOCH
     countries = static_cast<Eigen::Index>(scenario.countries.size());
     groups = static_cast<Eigen::Index>(scenario.groups.size());
     programmes = static_cast<Eigen::Index>(scenario.programmes.size());

@@ -21,36 +21,11 @@ namespace {
 
 constexpr unsigned deflate_level = 4;
 
-hdf5::Handle group_properties(hid_t property_class, const std::string& file) {
-    const std::string action = "set up group creation properties";
-    hdf5::Handle properties = hdf5::own(H5Pcreate(property_class), file, action);
-    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    hdf5::check_status(H5Pset_link_creation_order(properties.get(), order), file, action);
-    hdf5::check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
-    hdf5::check_status(H5Pset_obj_track_times(properties.get(), false), file, action);
-    return properties;
-}
+using hdf5::describe_variable;
+using hdf5::group_properties;
 
 hdf5::Handle dataset_properties(const std::vector<hsize_t>& chunk, const std::string& file) {
-    const std::string action = "set up dataset creation properties";
-    hdf5::Handle properties = hdf5::own(H5Pcreate(H5P_DATASET_CREATE), file, action);
-    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    hdf5::check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
-    hdf5::check_status(H5Pset_obj_track_times(properties.get(), false), file, action);
-    if (!chunk.empty()) {
-        hdf5::check_status(
-            H5Pset_chunk(properties.get(), static_cast<int>(chunk.size()), chunk.data()), file,
-            action);
-        hdf5::check_status(H5Pset_shuffle(properties.get()), file, action);
-        hdf5::check_status(H5Pset_deflate(properties.get(), deflate_level), file, action);
-    }
-    return properties;
-}
-
-void describe_variable(hid_t dataset, std::string_view long_name, std::string_view units,
-                       const std::string& file) {
-    hdf5::write_string_attribute(dataset, "long_name", long_name, file);
-    hdf5::write_string_attribute(dataset, "units", units, file);
+    return hdf5::dataset_properties(chunk, deflate_level, file);
 }
 
 hdf5::Handle create_dataset(hid_t location, const char* name, hid_t file_type,

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/headline.hpp"
 #include "core/simulation.hpp"
+#include "io/hdf5_handle.hpp"
 #include "scenario/load.hpp"
 #include "scenario/schema.hpp"
 #include "sweep/series.hpp"
@@ -28,30 +29,6 @@ namespace deportsim::sweep {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The time a sweep began, as the run file's `created`: SOURCE_DATE_EPOCH (seconds since
-// 1970-01-01 UTC) when set, so that a sweep's file can be reproduced byte for byte, otherwise now.
-std::string creation_time() {
-    std::time_t seconds = 0;
-    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr) {
-        long long value = -1;
-        const char* end = epoch + std::strlen(epoch);
-        const auto [stop, error] = std::from_chars(epoch, end, value);
-        if (error != std::errc{} || stop != end || value < 0) {
-            throw InputError("SOURCE_DATE_EPOCH must be a whole number of seconds since "
-                             "1970-01-01T00:00:00Z, not '" +
-                             std::string(epoch) + "'");
-        }
-        seconds = static_cast<std::time_t>(value);
-    } else {
-        seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    }
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
 
 JournalManifest manifest_of(const SweepPlan& plan, const std::string& created) {
     JournalManifest m;
@@ -340,7 +317,7 @@ SweepReport run_sweep(const SweepPlan& plan, const SweepOptions& options, const 
     plan.validate(options.jobs);
 
     // Rank 0 opens the journal and finds the runs it holds; the other ranks are told.
-    const std::string now = creation_time();
+    const std::string now = hdf5::creation_time();
     Journal journal(Journal::directory_for(options.output), manifest_of(plan, now));
     std::optional<JournalLock> lock;
     std::exception_ptr root_failure;
@@ -442,7 +419,7 @@ SweepReport run_sweep(const SweepPlan& plan, const SweepOptions& options, const 
         if (missing == 0 || options.partial) {
             const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
             assemble_sweep_file(plan, journal, options.output,
-                                epoch != nullptr ? creation_time() : created);
+                                epoch != nullptr ? hdf5::creation_time() : created);
             report.written = true;
             if (missing == 0 && !options.partial) {
                 lock.reset();
