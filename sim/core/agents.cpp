@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "core/removal_rules.hpp"
+#include "core/routes.hpp"
 
 #include <omp.h>
 
@@ -476,46 +477,17 @@ void AgentEngine::Impl::build_structure() {
 // probabilities from the weights in force, and the order in which programmes are filled.
 // Recomputed when policy events change parameters.
 void AgentEngine::Impl::choose_routes_and_programmes(const Scenario& s) {
-    const int slots = static_cast<int>(destinations.size());
-    choice_routes.assign(static_cast<std::size_t>(countries) * slots, {});
-    choice_cumulative.assign(static_cast<std::size_t>(countries) * slots, {});
-    for (int slot = 0; slot < slots; ++slot) {
-        std::vector<char> reaches(countries, 0);
-        reaches[destinations[slot]] = 1;
-        for (bool changed = true; changed;) {
-            changed = false;
-            for (const auto& r : s.routes) {
-                if (reaches[r.to] && !reaches[r.from]) {
-                    reaches[r.from] = 1;
-                    changed = true;
-                }
-            }
-        }
-        for (int c = 0; c < countries; ++c) {
-            if (c == destinations[slot]) {
-                continue;
-            }
-            auto& routes = choice_routes[static_cast<std::size_t>(c) * slots + slot];
-            auto& cumulative = choice_cumulative[static_cast<std::size_t>(c) * slots + slot];
-            double total = 0;
-            for (std::size_t r = 0; r < s.routes.size(); ++r) {
-                if (s.routes[r].from == c && reaches[s.routes[r].to]) {
-                    routes.push_back(static_cast<int>(r));
-                    total += s.routes[r].weight;
-                }
-            }
-            double sum = 0;
-            for (int r : routes) {
-                sum += s.routes[r].weight / total;
-                cumulative.push_back(sum);
-            }
+    RouteChoice choice = admissible_routes(s, destinations);
+    choice_routes = std::move(choice.routes);
+    choice_cumulative.assign(choice.probabilities.size(), {});
+    for (std::size_t i = 0; i < choice.probabilities.size(); ++i) {
+        double sum = 0;
+        for (double p : choice.probabilities[i]) {
+            sum += p;
+            choice_cumulative[i].push_back(sum);
         }
     }
-    programme_order.resize(s.programmes.size());
-    std::iota(programme_order.begin(), programme_order.end(), 0);
-    std::stable_sort(programme_order.begin(), programme_order.end(), [&](int a, int b) {
-        return !s.programmes[a].any_destination && s.programmes[b].any_destination;
-    });
+    programme_order = deportsim::programme_order(s);
 }
 
 std::array<double, 4> AgentEngine::Impl::shelter_probabilities(const ShelterOutcomes& o) const {

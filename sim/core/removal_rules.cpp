@@ -14,6 +14,15 @@ std::vector<int> agreement_order(const Scenario& s) {
     return order;
 }
 
+std::vector<int> programme_order(const Scenario& s) {
+    std::vector<int> order(s.programmes.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return !s.programmes[a].any_destination && s.programmes[b].any_destination;
+    });
+    return order;
+}
+
 namespace {
 
 // The options of a group's removable people in the sender's detention, in the order tried.

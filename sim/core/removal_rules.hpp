@@ -24,6 +24,10 @@ inline int channel_destination(const Scenario& s, int channel) {
 // Agreements in the order they are tried: by priority (lower first), then file order.
 std::vector<int> agreement_order(const Scenario& s);
 
+// Flight programmes in the order their seats are filled: those with a destination list first,
+// then those flying anywhere, each in file order.
+std::vector<int> programme_order(const Scenario& s);
+
 // What an engine tells the allocation and how it draws.
 class RemovalCapacity {
 public:

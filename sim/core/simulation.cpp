@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/removal_rules.hpp"
+#include "core/routes.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -295,45 +296,10 @@ void Simulation::initialize() {
 // force; and the order in which flight programmes are filled. Recomputed when policy events
 // change parameters.
 void Simulation::choose_routes_and_programmes(const Scenario& s) {
-    const int slots = static_cast<int>(destinations_.size());
-    choice_routes_.assign(static_cast<std::size_t>(countries_) * slots, {});
-    choice_weights_.assign(static_cast<std::size_t>(countries_) * slots, {});
-    for (int slot = 0; slot < slots; ++slot) {
-        std::vector<char> reaches(countries_, 0);
-        reaches[destinations_[slot]] = 1;
-        for (bool changed = true; changed;) {
-            changed = false;
-            for (const auto& r : s.routes) {
-                if (reaches[r.to] && !reaches[r.from]) {
-                    reaches[r.from] = 1;
-                    changed = true;
-                }
-            }
-        }
-        for (int c = 0; c < countries_; ++c) {
-            if (c == destinations_[slot]) {
-                continue;
-            }
-            auto& routes = choice_routes_[static_cast<std::size_t>(c) * slots + slot];
-            auto& weights = choice_weights_[static_cast<std::size_t>(c) * slots + slot];
-            double total = 0;
-            for (std::size_t r = 0; r < s.routes.size(); ++r) {
-                if (s.routes[r].from == c && reaches[s.routes[r].to]) {
-                    routes.push_back(static_cast<int>(r));
-                    weights.push_back(s.routes[r].weight);
-                    total += s.routes[r].weight;
-                }
-            }
-            for (auto& w : weights) {
-                w /= total;
-            }
-        }
-    }
-    programme_order_.resize(s.programmes.size());
-    std::iota(programme_order_.begin(), programme_order_.end(), 0);
-    std::stable_sort(programme_order_.begin(), programme_order_.end(), [&](int a, int b) {
-        return !s.programmes[a].any_destination && s.programmes[b].any_destination;
-    });
+    RouteChoice choice = admissible_routes(s, destinations_);
+    choice_routes_ = std::move(choice.routes);
+    choice_weights_ = std::move(choice.probabilities);
+    programme_order_ = programme_order(s);
 }
 
 // ---------------------------------------------------------------------------------------------
