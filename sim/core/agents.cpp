@@ -398,7 +398,6 @@ struct AgentEngine::Impl {
     void trace_new_persons(int at_step);
     void check_invariants() const;
     void finish_results();
-    std::array<double, 4> shelter_probabilities(const ShelterOutcomes& o) const;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -490,21 +489,6 @@ void AgentEngine::Impl::choose_routes_and_programmes(const Scenario& s) {
     programme_order = deportsim::programme_order(s);
 }
 
-std::array<double, 4> AgentEngine::Impl::shelter_probabilities(const ShelterOutcomes& o) const {
-    const double rates[4] = {o.onward_return_per_day, o.asylum_per_day, o.permit_per_day,
-                             o.abscond_per_day};
-    const double total = rates[0] + rates[1] + rates[2] + rates[3];
-    std::array<double, 4> p{0, 0, 0, 0};
-    if (total <= 0) {
-        return p;
-    }
-    const double any = agents::hazard_probability(total, now->dt_days);
-    for (int k = 0; k < 4; ++k) {
-        p[k] = any * rates[k] / total;
-    }
-    return p;
-}
-
 // The per-step probabilities of the parameters in force.
 void AgentEngine::Impl::compute_rates() {
     const Scenario& s = *now;
@@ -538,7 +522,7 @@ void AgentEngine::Impl::compute_rates() {
     for (int a = 0; a < agreements; ++a) {
         const auto& agreement = s.agreements[a];
         if (agreement.disposition == Disposition::shelter) {
-            const auto p = shelter_probabilities(agreement.shelter);
+            const auto p = agreement.shelter.step_probabilities(s.dt_days);
             const double any = p[0] + p[1] + p[2] + p[3];
             shelter_any[a] = Hazard::of(any);
             double sum = 0;
@@ -990,23 +974,9 @@ void AgentEngine::Impl::apply_policy(Date today) {
 void AgentEngine::Impl::depart(Date today) {
     const Scenario& s = *now;
     const double dt = s.dt_days;
-    double f = 1.0;
-    switch (s.deterrence.kind) {
-    case DeterrenceKind::none:
-        break;
-    case DeterrenceKind::series:
-        f = s.deterrence.multiplier->at(today);
-        break;
-    case DeterrenceKind::signal: {
-        const double removals =
-            std::accumulate(window_removals.begin(), window_removals.end(), 0.0);
-        const double arrivals =
-            std::accumulate(window_arrivals.begin(), window_arrivals.end(), 0.0);
-        const double signal = arrivals > 0 ? removals / arrivals : 0.0;
-        f = std::pow(1.0 + signal / s.deterrence.reference, -s.deterrence.elasticity);
-        break;
-    }
-    }
+    const double f = s.deterrence.factor(
+        today, std::accumulate(window_removals.begin(), window_removals.end(), 0.0),
+        std::accumulate(window_arrivals.begin(), window_arrivals.end(), 0.0));
     out.deterrence_factor = f;
     if (f > factor_bound) {
         set_factor_bound(2 * f);

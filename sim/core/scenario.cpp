@@ -13,6 +13,35 @@ double DatedSeries::at(Date d) const {
     return value;
 }
 
+std::array<double, 4> ShelterOutcomes::step_probabilities(double dt_days) const {
+    const double rates[4] = {onward_return_per_day, asylum_per_day, permit_per_day,
+                             abscond_per_day};
+    const double total = rates[0] + rates[1] + rates[2] + rates[3];
+    std::array<double, 4> p{0, 0, 0, 0};
+    if (total <= 0) {
+        return p;
+    }
+    const double any = -std::expm1(-total * dt_days);
+    for (int k = 0; k < 4; ++k) {
+        p[k] = any * rates[k] / total;
+    }
+    return p;
+}
+
+double Deterrence::factor(Date today, double removals, double arrivals) const {
+    switch (kind) {
+    case DeterrenceKind::none:
+        return 1.0;
+    case DeterrenceKind::series:
+        return multiplier->at(today);
+    case DeterrenceKind::signal: {
+        const double signal = arrivals > 0 ? removals / arrivals : 0.0;
+        return std::pow(1.0 + signal / reference, -elasticity);
+    }
+    }
+    return 1.0;
+}
+
 bool FlightProgramme::serves(int country) const {
     return any_destination ||
            std::find(destinations.begin(), destinations.end(), country) != destinations.end();

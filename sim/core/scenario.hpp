@@ -9,6 +9,7 @@
 #include "core/calendar.hpp"
 #include "core/types.hpp"
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -106,6 +107,10 @@ struct ShelterOutcomes {
     double asylum_per_day = 0;        // granted asylum or status: settled in the receiver
     double permit_per_day = 0;        // released with a permit: at large in the receiver
     double abscond_per_day = 0;       // leave irregularly: at large in the receiver
+
+    // Probabilities of the four outcomes {onward return, asylum, permit, abscond} within a step
+    // of dt days, as competing risks: 1 - exp(-R dt) shared in proportion to the rates.
+    std::array<double, 4> step_probabilities(double dt_days) const;
 };
 
 struct Agreement {
@@ -141,6 +146,10 @@ struct Deterrence {
     double window_days = 30;               // kind == signal
     double elasticity = 0;                 // kind == signal
     double reference = 1;                  // kind == signal: factor = (1 + s/reference)^-elasticity
+
+    // The factor on departures and re-migration on `today`, given the removals and arrivals
+    // over the trailing window (kind == signal; s = removals / arrivals, 0 without arrivals).
+    double factor(Date today, double removals, double arrivals) const;
 };
 
 struct InitialStock {

@@ -371,23 +371,9 @@ void Simulation::depart(Date today) {
     const Scenario& s = *now_;
     const double dt = s.dt_days;
 
-    double factor = 1.0;
-    switch (s.deterrence.kind) {
-    case DeterrenceKind::none:
-        break;
-    case DeterrenceKind::series:
-        factor = s.deterrence.multiplier->at(today);
-        break;
-    case DeterrenceKind::signal: {
-        const double removals =
-            std::accumulate(window_removals_.begin(), window_removals_.end(), 0.0);
-        const double arrivals =
-            std::accumulate(window_arrivals_.begin(), window_arrivals_.end(), 0.0);
-        const double signal = arrivals > 0 ? removals / arrivals : 0.0;
-        factor = std::pow(1.0 + signal / s.deterrence.reference, -s.deterrence.elasticity);
-        break;
-    }
-    }
+    const double factor = s.deterrence.factor(
+        today, std::accumulate(window_removals_.begin(), window_removals_.end(), 0.0),
+        std::accumulate(window_arrivals_.begin(), window_arrivals_.end(), 0.0));
     out_.deterrence_factor = factor;
 
     auto& departures = out_.flows[static_cast<int>(Flow::departures)];
@@ -926,20 +912,6 @@ void Simulation::add_returned(int country, int group, double persons) {
 
 // Probabilities of the four shelter outcomes within a step, as competing risks:
 // {onward return, asylum, permit, abscond}.
-std::array<double, 4> Simulation::shelter_probabilities(const ShelterOutcomes& o) const {
-    const double rates[4] = {o.onward_return_per_day, o.asylum_per_day, o.permit_per_day,
-                             o.abscond_per_day};
-    const double total = rates[0] + rates[1] + rates[2] + rates[3];
-    std::array<double, 4> p{0, 0, 0, 0};
-    if (total <= 0) {
-        return p;
-    }
-    const double any = hazard_probability(total, now_->dt_days);
-    for (int k = 0; k < 4; ++k) {
-        p[k] = any * rates[k] / total;
-    }
-    return p;
-}
 
 // Phase 8 (continued). Sheltered people ready for onward repatriation take the seats left on
 // the receiver's own flight programmes, to their own country if it accepts returns now;
@@ -954,7 +926,7 @@ void Simulation::return_sheltered_onward(Date today) {
             agreement.shelter.onward_return_per_day <= 0) {
             continue;
         }
-        const double p_ready = shelter_probabilities(agreement.shelter)[0];
+        const double p_ready = agreement.shelter.step_probabilities(s.dt_days)[0];
         const auto row = static_cast<Eigen::Index>(a);
         bool any = false;
         for (int g = 0; g < groups_; ++g) {
@@ -1039,7 +1011,7 @@ void Simulation::return_sheltered_onward(Date today) {
 void Simulation::leave_shelter(int a) {
     const Scenario& s = *now_;
     const auto& agreement = s.agreements[a];
-    const auto p = shelter_probabilities(agreement.shelter);
+    const auto p = agreement.shelter.step_probabilities(s.dt_days);
     if (p[1] + p[2] + p[3] <= 0) {
         return;
     }

@@ -90,7 +90,6 @@ private:
     void choose_routes_and_programmes(const Scenario& parameters);
     double room(int channel) const;
     void add_returned(int country, int group, double persons);
-    std::array<double, 4> shelter_probabilities(const ShelterOutcomes& outcomes) const;
     void place_on_routes(int node, int dslot, int group, double persons);
     void arrive(int country, int group, double persons);
     void enqueue_for_detention(int country, int group, double persons);
