@@ -1329,9 +1329,7 @@ void AgentEngine::Impl::collect_removable() {
 }
 
 double AgentEngine::Impl::scheduled_flights(int programme, int at_step) const {
-    const auto& p = now->programmes[programme];
-    const double per_step = p.flights_per_week * now->dt_days / 7.0;
-    return std::floor(at_step * per_step + 1e-9) - std::floor((at_step - 1) * per_step + 1e-9);
+    return now->programmes[programme].scheduled_flights(now->dt_days, at_step);
 }
 
 // As Simulation::room: what a removal option can still take (whole persons).
@@ -1370,15 +1368,7 @@ void AgentEngine::Impl::allocate_removals(Date today) {
     const Scenario& s = *now;
     for (int p = 0; p < programmes; ++p) {
         const auto& prog = s.programmes[p];
-        double flights = 0;
-        if (prog.start <= today && today < prog.end) {
-            flights = scheduled_flights(p, step);
-            if (std::isfinite(prog.budget) && prog.cost_per_flight > 0) {
-                const double affordable =
-                    std::floor((prog.budget - programme_spent[p]) / prog.cost_per_flight + 1e-9);
-                flights = std::min(flights, std::max(0.0, affordable));
-            }
-        }
+        const double flights = prog.flights_available(today, s.dt_days, step, programme_spent[p]);
         programme_flights_left[p] = flights;
         programme_seats_left[p] = flights * prog.seats_per_flight;
     }

@@ -47,6 +47,24 @@ bool FlightProgramme::serves(int country) const {
            std::find(destinations.begin(), destinations.end(), country) != destinations.end();
 }
 
+double FlightProgramme::scheduled_flights(double dt_days, int step) const {
+    const double per_step = flights_per_week * dt_days / 7.0;
+    return std::floor(step * per_step + 1e-9) - std::floor((step - 1) * per_step + 1e-9);
+}
+
+double FlightProgramme::flights_available(Date today, double dt_days, int step,
+                                          double spent) const {
+    if (today < start || !(today < end)) {
+        return 0.0;
+    }
+    double flights = scheduled_flights(dt_days, step);
+    if (std::isfinite(budget) && cost_per_flight > 0) {
+        const double affordable = std::floor((budget - spent) / cost_per_flight + 1e-9);
+        flights = std::min(flights, std::max(0.0, affordable));
+    }
+    return flights;
+}
+
 bool Agreement::eligible(const Group& g) const {
     const auto contains = [](const std::vector<int>& v, int x) {
         return std::find(v.begin(), v.end(), x) != v.end();

@@ -99,6 +99,12 @@ struct FlightProgramme {
     Date start;                 // window [start, end)
     Date end;
     bool serves(int country) const;
+    // Flights scheduled in step `step` (1-based): the increase of floor(step x flights per step),
+    // so whole flights in every mode and flights_per_week x dt / 7 on average.
+    double scheduled_flights(double dt_days, int step) const;
+    // Flights it can fly in step `step` on `today`: the scheduled ones inside the window
+    // [start, end), no more than what is left of the budget after `spent` can pay for.
+    double flights_available(Date today, double dt_days, int step, double spent) const;
 };
 
 // What becomes of people sheltered under an agreement (rates per day, competing risks).

@@ -726,9 +726,7 @@ void Simulation::process_detainees() {
 }
 
 double Simulation::scheduled_flights(int programme, int step) const {
-    const auto& p = now_->programmes[programme];
-    const double per_step = p.flights_per_week * now_->dt_days / 7.0;
-    return std::floor(step * per_step + 1e-9) - std::floor((step - 1) * per_step + 1e-9);
+    return now_->programmes[programme].scheduled_flights(now_->dt_days, step);
 }
 
 // Phases 7 and 8. Each removable detainee's destination follows the rules of docs/model.md:
@@ -744,15 +742,7 @@ void Simulation::allocate_removals(Date today) {
     // Seats this step.
     for (int p = 0; p < programmes; ++p) {
         const auto& prog = s.programmes[p];
-        double flights = 0;
-        if (window_open(today, prog.start, prog.end)) {
-            flights = scheduled_flights(p, step_);
-            if (std::isfinite(prog.budget) && prog.cost_per_flight > 0) {
-                const double affordable =
-                    std::floor((prog.budget - programme_spent_[p]) / prog.cost_per_flight + 1e-9);
-                flights = std::min(flights, std::max(0.0, affordable));
-            }
-        }
+        const double flights = prog.flights_available(today, s.dt_days, step_, programme_spent_[p]);
         programme_flights_left_[p] = flights;
         programme_seats_left_[p] = flights * prog.seats_per_flight;
     }

@@ -95,9 +95,6 @@ private:
     void enqueue_for_detention(int country, int group, double persons);
     double detained(int country) const;
     double scheduled_flights(int programme, int step) const;
-    bool window_open(Date today, Date start, Date end) const {
-        return start <= today && today < end;
-    }
     double& detention_cell(int country, int age, int stage, int group);
     double detention_cell(int country, int age, int stage, int group) const;
     void assemble_stocks();
