@@ -102,13 +102,14 @@ int main(int argc, char** argv) {
         std::optional<RunFileWriter> run_file;
         std::optional<PersonFileWriter> persons;
         if (write) {
-            engine.add_observer(run_file.emplace(output));
+            engine.add_observer(run_file.emplace(output, engine.threads()));
             if (person_group) {
                 engine.add_observer(persons.emplace(output, engine));
             }
         }
         engine.initialize();
         const double initialize = seconds_since(started);
+        const long resident_after_initialize = peak_resident_kib();
         const std::size_t initial_persons = engine.persons();
 
         const auto stepping = std::chrono::steady_clock::now();
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
             person_days += static_cast<double>(engine.persons());
         }
         const double steps = seconds_since(stepping);
+        const long resident_after_steps = peak_resident_kib();
 
         const auto finishing = std::chrono::steady_clock::now();
         engine.finalize();
@@ -133,9 +135,11 @@ int main(int argc, char** argv) {
                     initialize, steps, finish, total);
         std::printf("  %.1f million person-days per second (whole run)\n",
                     person_days / total / 1e6);
-        std::printf("  peak resident set %.1f MiB (%.1f MiB before the run): %.1f bytes per "
-                    "person\n",
-                    resident / 1024.0, resident_at_start / 1024.0, bytes_per_person);
+        std::printf("  peak resident set %.1f MiB (before the run %.1f MiB, after initialize %.1f "
+                    "MiB, after the steps %.1f MiB): %.1f bytes per person\n",
+                    resident / 1024.0, resident_at_start / 1024.0,
+                    resident_after_initialize / 1024.0, resident_after_steps / 1024.0,
+                    bytes_per_person);
         if (write) {
             std::printf("  wrote %s (%.1f MiB)\n", output.c_str(),
                         static_cast<double>(std::filesystem::file_size(output)) / (1 << 20));

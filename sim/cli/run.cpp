@@ -66,8 +66,8 @@ int run_command(const std::vector<std::string>& args) {
          "override one scenario parameter, PATH=VALUE with YAML syntax, e.g. "
          "--set routes.COL->PAN.mortality=0.002; repeatable") //
         ("threads", po::value<int>()->default_value(0),
-         "agents mode: threads (0: OMP_NUM_THREADS or all cores); the output does not depend on "
-         "it") //
+         "threads for the agents engine and for compressing the run file (0: OMP_NUM_THREADS or "
+         "all cores); the output does not depend on it") //
         ("trace", po::value<std::size_t>()->default_value(0),
          "agents mode: record the daily status and country of a random sample of N persons") //
         ("check-invariants", po::bool_switch(),
@@ -102,15 +102,19 @@ int run_command(const std::vector<std::string>& args) {
     const auto engine = make_engine(std::move(scenario), info);
     engine->set_check_invariants(values["check-invariants"].as<bool>());
     auto* agents = dynamic_cast<AgentEngine*>(engine.get());
-    if (agents == nullptr &&
-        (values["trace"].as<std::size_t>() > 0 || !values["threads"].defaulted())) {
-        throw InputError("--trace and --threads apply to --mode agents only");
+    const int threads = values["threads"].as<int>();
+    if (threads < 0) {
+        throw InputError("--threads " + std::to_string(threads) +
+                         ": expected 0 (all cores) or a number of threads");
+    }
+    if (agents == nullptr && values["trace"].as<std::size_t>() > 0) {
+        throw InputError("--trace applies to --mode agents only");
     }
     if (agents != nullptr) {
-        agents->set_threads(values["threads"].as<int>());
+        agents->set_threads(threads);
         agents->set_trace(values["trace"].as<std::size_t>());
     }
-    RunFileWriter writer(output);
+    RunFileWriter writer(output, threads);
     engine->add_observer(writer);
     std::optional<PersonFileWriter> persons; // after the run file: adds /persons to it
     if (agents != nullptr) {

@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -340,6 +342,88 @@ std::string creation_time() {
     char text[32];
     std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
     return text;
+}
+
+static_assert(std::endian::native == std::endian::little,
+              "chunks are shuffled in memory order and stored as little-endian");
+
+namespace {
+constexpr std::size_t filter_slice_bytes = std::size_t{1} << 15;
+}
+
+ChunkFilter::ChunkFilter(unsigned deflate_level)
+    : slice_(filter_slice_bytes), deflated_(filter_slice_bytes) {
+    // What compress2() at that level uses: a zlib stream, 32 KiB window, default memory.
+    if (deflateInit(&stream_, static_cast<int>(deflate_level)) != Z_OK) {
+        throw FileError("cannot set up compression (zlib): out of memory");
+    }
+}
+
+ChunkFilter::~ChunkFilter() {
+    deflateEnd(&stream_);
+}
+
+bool ChunkFilter::operator()(std::span<const unsigned char> bytes, std::size_t width,
+                             std::vector<unsigned char>& filtered) {
+    if (std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b == 0; })) {
+        // Common for flows a scenario does not use.
+        auto& cached = zero_chunks_[{bytes.size(), width}];
+        if (cached.empty() && !deflate_shuffled(bytes, width, cached)) {
+            return false;
+        }
+        filtered = cached;
+        return true;
+    }
+    return deflate_shuffled(bytes, width, filtered);
+}
+
+bool ChunkFilter::deflate_shuffled(std::span<const unsigned char> bytes, std::size_t width,
+                                   std::vector<unsigned char>& filtered) {
+    filtered.clear();
+    const auto drain = [&] {
+        filtered.insert(filtered.end(), deflated_.data(),
+                        deflated_.data() + (deflated_.size() - stream_.avail_out));
+        stream_.next_out = deflated_.data();
+        stream_.avail_out = static_cast<uInt>(deflated_.size());
+    };
+    stream_.next_out = deflated_.data();
+    stream_.avail_out = static_cast<uInt>(deflated_.size());
+    // Shuffle (H5Z_FILTER_SHUFFLE): byte b of element i goes to b * elements + i; a trailing
+    // partial element (none in the files written here) stays as it is, at the end.
+    const std::size_t elements = width == 0 ? 0 : bytes.size() / width;
+    const auto feed = [&](std::size_t size, int flush) {
+        stream_.next_in = slice_.data();
+        stream_.avail_in = static_cast<uInt>(size);
+        do {
+            const int status = deflate(&stream_, flush);
+            if (status == Z_STREAM_ERROR || (status == Z_BUF_ERROR && stream_.avail_out > 0)) {
+                return false;
+            }
+            if (stream_.avail_out == 0 || status == Z_STREAM_END) {
+                drain();
+            }
+            if (status == Z_STREAM_END) {
+                return true;
+            }
+        } while (stream_.avail_in > 0 || (flush == Z_FINISH));
+        return true;
+    };
+    for (std::size_t b = 0; b < width; ++b) {
+        for (std::size_t first = 0; first < elements; first += slice_.size()) {
+            const std::size_t count = std::min(slice_.size(), elements - first);
+            const unsigned char* source = bytes.data() + first * width + b;
+            for (std::size_t i = 0; i < count; ++i) {
+                slice_[i] = source[i * width];
+            }
+            if (!feed(count, Z_NO_FLUSH)) {
+                return false;
+            }
+        }
+    }
+    const std::size_t tail = bytes.size() - elements * width;
+    std::copy_n(bytes.data() + elements * width, tail, slice_.data());
+    const bool finished = feed(tail, Z_FINISH);
+    return finished && deflateReset(&stream_) == Z_OK;
 }
 
 } // namespace deportsim::hdf5

@@ -10,8 +10,10 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <zlib.h>
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <span>
 #include <string>
@@ -121,6 +123,34 @@ Handle group_properties(hid_t property_class, const std::string& file);
 // `chunk` is not empty that chunk shape with shuffle and deflate at `deflate_level`.
 Handle dataset_properties(const std::vector<hsize_t>& chunk, unsigned deflate_level,
                           const std::string& file);
+
+// Chunks as HDF5's filter pipeline of dataset_properties (shuffle, then deflate) stores them,
+// made outside HDF5 so that several threads can make them at once (HDF5's thread-safe build runs
+// one call at a time) and written whole with H5Dwrite_chunk; readers undo them with HDF5's own
+// filters. The shuffled bytes are made and deflated a slice at a time, so a filter needs a few
+// tens of KiB whatever the chunk. Chunks of zeros are made once per size and then copied. One
+// ChunkFilter is used by one thread at a time. Throws FileError when zlib cannot be set up.
+class ChunkFilter {
+public:
+    explicit ChunkFilter(unsigned deflate_level);
+    ~ChunkFilter();
+    ChunkFilter(const ChunkFilter&) = delete;
+    ChunkFilter& operator=(const ChunkFilter&) = delete;
+
+    // `filtered` becomes the chunk of `bytes`, elements of `width` bytes in memory order (so
+    // little-endian on the machines deportsim builds for). False when zlib fails.
+    bool operator()(std::span<const unsigned char> bytes, std::size_t width,
+                    std::vector<unsigned char>& filtered);
+
+private:
+    bool deflate_shuffled(std::span<const unsigned char> bytes, std::size_t width,
+                          std::vector<unsigned char>& filtered);
+
+    z_stream stream_{};
+    std::vector<unsigned char> slice_;    // shuffled input, a slice at a time
+    std::vector<unsigned char> deflated_; // output, a slice at a time
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<unsigned char>> zero_chunks_;
+};
 
 // The `long_name` and `units` attributes every variable carries.
 void describe_variable(hid_t dataset, std::string_view long_name, std::string_view units,

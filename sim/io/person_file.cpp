@@ -13,8 +13,6 @@
 #include "io/hdf5_handle.hpp"
 #include "io/run_file.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -33,9 +31,9 @@ namespace {
 
 // Persons per block written, and elements per chunk of the large variables (a block is whole
 // chunks, so the per-person variables never carry a partial chunk from block to block).
-constexpr std::size_t block_persons = std::size_t{1} << 16;
-constexpr std::size_t chunk_elements = std::size_t{1} << 16;
-constexpr int deflate_level = 1;
+constexpr std::size_t block_persons = std::size_t{1} << 14;
+constexpr std::size_t chunk_elements = std::size_t{1} << 14;
+constexpr unsigned deflate_level = 1;
 static_assert(block_persons % chunk_elements == 0);
 static_assert(std::endian::native == std::endian::little,
               "chunks are shuffled in memory order and stored little-endian");
@@ -201,50 +199,25 @@ struct ChunkJob {
     std::vector<unsigned char> filtered;
 };
 
-// Shuffles (byte b of element i to b * elements + i) and deflates one chunk (a zlib stream).
-void filter_chunk(ChunkJob& job, z_stream& stream, std::vector<unsigned char>& shuffled) {
-    const std::size_t elements = job.raw.size() / job.width;
-    shuffled.resize(job.raw.size());
-    for (std::size_t b = 0; b < job.width; ++b) {
-        unsigned char* plane = shuffled.data() + b * elements;
-        for (std::size_t i = 0; i < elements; ++i) {
-            plane[i] = job.raw[i * job.width + b];
-        }
-    }
-    job.filtered.resize(deflateBound(&stream, static_cast<uLong>(shuffled.size())));
-    stream.next_in = shuffled.data();
-    stream.avail_in = static_cast<uInt>(shuffled.size());
-    stream.next_out = job.filtered.data();
-    stream.avail_out = static_cast<uInt>(job.filtered.size());
-    const int status = deflate(&stream, Z_FINISH);
-    job.filtered.resize(job.filtered.size() - stream.avail_out);
-    if (status != Z_STREAM_END || deflateReset(&stream) != Z_OK) {
-        throw FileError("cannot compress a chunk of /persons");
-    }
-    job.raw.clear();
-    job.raw.shrink_to_fit();
-}
-
-// Filters the jobs on `threads` threads (each with its own zlib stream), then writes them in
+// Filters the jobs on `threads` threads (each with its own ChunkFilter), then writes them in
 // order with H5Dwrite_chunk.
 void write_chunks(std::vector<ChunkJob>& jobs, int threads, const std::string& file) {
     std::atomic<std::size_t> next{0};
     std::atomic<bool> failed{false};
     auto work = [&] {
-        z_stream stream{};
-        if (deflateInit(&stream, deflate_level) != Z_OK) {
-            failed = true;
-            return;
-        }
-        std::vector<unsigned char> shuffled;
-        for (std::size_t i = next++; i < jobs.size() && !failed; i = next++) {
-            try {
-                filter_chunk(jobs[i], stream, shuffled);
-            } catch (...) {
-                failed = true;
+        try {
+            hdf5::ChunkFilter filter(deflate_level);
+            for (std::size_t i = next++; i < jobs.size() && !failed; i = next++) {
+                ChunkJob& job = jobs[i];
+                if (!filter(job.raw, job.width, job.filtered)) {
+                    failed = true;
+                }
+                job.raw.clear();
+                job.raw.shrink_to_fit();
             }
+        } catch (...) {
+            failed = true;
         }
-        deflateEnd(&stream);
     };
     const int helpers = std::max(0, std::min(threads, static_cast<int>(jobs.size())) - 1);
     std::vector<std::thread> pool;

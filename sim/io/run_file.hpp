@@ -25,12 +25,14 @@ namespace deportsim {
 // InternalError when the outputs it is shown do not have the scenario's shapes or the steps do
 // not increase.
 //
-// Steps are buffered in memory and written one chunk of steps at a time. The root attribute
+// Steps are buffered in memory (about 2 MiB, whatever the run's length) and written one chunk of
+// steps at a time, compressed on `threads` threads (0: OMP_NUM_THREADS or all cores), which
+// changes nothing in the file. The root attribute
 // `created` is the current UTC time, or the time SOURCE_DATE_EPOCH gives when that environment
 // variable is set (two runs with the same scenario, seed and mode then give identical bytes).
 class RunFileWriter final : public Observer {
 public:
-    explicit RunFileWriter(std::string path);
+    explicit RunFileWriter(std::string path, int threads = 1);
     ~RunFileWriter() override;
     RunFileWriter(const RunFileWriter&) = delete;
     RunFileWriter& operator=(const RunFileWriter&) = delete;
@@ -42,6 +44,7 @@ public:
 private:
     struct Impl;
     std::string path_;
+    int threads_ = 1;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -16,17 +16,16 @@
 #include "deportsim/version.hpp"
 #include "io/hdf5_handle.hpp"
 
-#include <zlib.h>
+#include <omp.h>
 
 #include <algorithm>
-#include <bit>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <future>
 #include <map>
 #include <numeric>
 #include <utility>
@@ -35,16 +34,16 @@ namespace deportsim {
 
 namespace {
 
-constexpr unsigned deflate_level = 4;
-// Steps per chunk: the largest of 128, 64, 32 that keeps the largest dataset's chunk within
-// about 1 MiB (what HDF5's and netCDF's chunk caches hold comfortably), and 32 at least.
+constexpr unsigned deflate_level = 1;
+// Steps per chunk: the same in every time-indexed variable, the most (a power of two, at most
+// 128) whose steps of all the variables together fit in about 2 MiB, and 1 at least. Those steps
+// are what the writer keeps in memory, so its memory does not grow with the run or the persons.
 constexpr hsize_t most_steps_per_chunk = 128;
-constexpr hsize_t least_steps_per_chunk = 32;
-constexpr std::size_t target_chunk_bytes = std::size_t{1} << 20;
+constexpr std::size_t target_batch_bytes = std::size_t{1} << 21;
 
-hsize_t steps_per_chunk(std::size_t largest_step_bytes, int expected_records) {
+hsize_t steps_per_chunk(std::size_t step_bytes, int expected_records) {
     hsize_t steps = most_steps_per_chunk;
-    while (steps > least_steps_per_chunk && steps * largest_step_bytes > target_chunk_bytes) {
+    while (steps > 1 && steps * step_bytes > target_batch_bytes) {
         steps /= 2;
     }
     // A short run needs no chunk longer than itself.
@@ -127,77 +126,9 @@ void attach(hid_t dataset, std::initializer_list<hid_t> scales, const std::strin
     }
 }
 
-// Chunks as HDF5's filter pipeline (shuffle, then deflate) would store them, made here so that
-// they can be made on another thread, outside HDF5 (whose thread-safe build runs one call at a
-// time), while the simulation goes on. Readers undo them with HDF5's own filters. One
-// ChunkFilter keeps its zlib state and buffers from chunk to chunk; it is used by one thread at
-// a time.
-static_assert(std::endian::native == std::endian::little,
-              "chunks are shuffled in memory order and stored as little-endian float64");
-
-class ChunkFilter {
-public:
-    explicit ChunkFilter(std::string file) : file_(std::move(file)) {
-        // What compress2() at deflate_level uses: a zlib stream, 32 KiB window, default memory.
-        if (deflateInit(&stream_, static_cast<int>(deflate_level)) != Z_OK) {
-            throw FileError("cannot set up compression for " + file_ + ": out of memory");
-        }
-    }
-    ~ChunkFilter() { deflateEnd(&stream_); }
-    ChunkFilter(const ChunkFilter&) = delete;
-    ChunkFilter& operator=(const ChunkFilter&) = delete;
-
-    std::vector<unsigned char> operator()(const std::vector<double>& values) {
-        const bool all_zero = std::all_of(values.begin(), values.end(), [](double v) {
-            return std::bit_cast<std::uint64_t>(v) == 0;
-        });
-        if (all_zero) { // common for flows that a scenario does not use: made once per size
-            auto& cached = zero_chunks_[values.size()];
-            if (cached.empty()) {
-                cached = filter(values);
-            }
-            return cached;
-        }
-        return filter(values);
-    }
-
-private:
-    std::vector<unsigned char> filter(const std::vector<double>& values) {
-        // Shuffle (H5Z_FILTER_SHUFFLE): byte b of element i goes to b * elements + i.
-        constexpr std::size_t width = sizeof(double);
-        const std::size_t elements = values.size();
-        const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
-        shuffled_.resize(elements * width);
-        for (std::size_t b = 0; b < width; ++b) {
-            unsigned char* plane = shuffled_.data() + b * elements;
-            for (std::size_t i = 0; i < elements; ++i) {
-                plane[i] = bytes[i * width + b];
-            }
-        }
-        // Deflate (H5Z_FILTER_DEFLATE): one zlib stream per chunk.
-        const auto input = static_cast<uLong>(shuffled_.size());
-        std::vector<unsigned char> deflated(deflateBound(&stream_, input));
-        stream_.next_in = shuffled_.data();
-        stream_.avail_in = static_cast<uInt>(input);
-        stream_.next_out = deflated.data();
-        stream_.avail_out = static_cast<uInt>(deflated.size());
-        const int status = deflate(&stream_, Z_FINISH);
-        deflated.resize(deflated.size() - stream_.avail_out);
-        if (status != Z_STREAM_END || deflateReset(&stream_) != Z_OK) {
-            throw FileError("cannot compress a chunk for " + file_);
-        }
-        return deflated;
-    }
-
-    std::string file_;
-    z_stream stream_{};
-    std::vector<unsigned char> shuffled_;
-    std::map<std::size_t, std::vector<unsigned char>> zero_chunks_;
-};
-
 // A time-indexed dataset (time, cell dimensions...), extendible along time. Steps are buffered
-// in memory; a full buffer is one chunk, handed over (take_chunk) to be filtered elsewhere and
-// written whole (write_chunk) with H5Dwrite_chunk.
+// in memory; a full buffer is one chunk, filtered (filter_chunk, on any thread, as HDF5's
+// shuffle and deflate filters would) and written whole (write_chunk) with H5Dwrite_chunk.
 class Series {
 public:
     Series() = default;
@@ -222,14 +153,19 @@ public:
             H5Screate_simple(static_cast<int>(shape.size()), shape.data(), max_shape.data()), file,
             action);
         const hdf5::Handle properties = dataset_properties(chunk, file);
+        // Chunks are written whole with H5Dwrite_chunk, never through HDF5's chunk cache.
+        const hdf5::Handle access = hdf5::own(H5Pcreate(H5P_DATASET_ACCESS), file, action);
+        hdf5::check_status(H5Pset_chunk_cache(access.get(), 0, 0, 1.0), file, action);
         dataset_ = hdf5::own(H5Dcreate2(location, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
-                                        properties.get(), H5P_DEFAULT),
+                                        properties.get(), access.get()),
                              file, action);
         buffer_.assign(chunk_steps_ * cells_, 0.0);
     }
 
     hid_t id() const { return dataset_.get(); }
     hsize_t buffered() const { return buffered_; }
+    bool has_cells() const { return cells_ > 0; }
+    std::size_t chunk_bytes() const { return buffer_.size() * sizeof(double); }
 
     void append(const double* values) {
         if (cells_ > 0) {
@@ -239,25 +175,20 @@ public:
     }
     void append(double value) { append(&value); }
 
-    // The buffered steps as one whole chunk: the steps not recorded (at the end of a run) are
-    // zero, HDF5's default fill value. Empty when the dataset has no cells.
-    std::vector<double> take_chunk() {
+    // Filters the buffered steps as one whole chunk: the steps not recorded (at the end of a
+    // run) are zero, HDF5's default fill value. False when zlib fails.
+    bool filter_chunk(hdf5::ChunkFilter& filter) {
         std::fill(buffer_.begin() + static_cast<std::ptrdiff_t>(buffered_ * cells_), buffer_.end(),
                   0.0);
-        std::vector<double> chunk = std::move(buffer_);
-        buffer_ = std::move(spare_);
-        buffer_.resize(chunk_steps_ * cells_);
-        buffered_ = 0;
-        return chunk;
+        return filter({reinterpret_cast<const unsigned char*>(buffer_.data()), chunk_bytes()},
+                      sizeof(double), filtered_);
     }
-    // Takes a chunk's memory back once it has been filtered, to fill it again.
-    void give_back(std::vector<double> chunk) { spare_ = std::move(chunk); }
 
-    // Extends the dataset by `steps` and writes their chunk, already filtered.
-    void write_chunk(hsize_t steps, const std::vector<unsigned char>& filtered,
-                     const std::string& file) {
+    // Extends the dataset by the buffered steps and writes their chunk, filtered by
+    // filter_chunk; the buffer is then empty.
+    void write_chunk(const std::string& file) {
         const std::string action = "write " + hdf5::object_path(dataset_.get());
-        std::vector<hsize_t> extent{written_ + steps};
+        std::vector<hsize_t> extent{written_ + buffered_};
         extent.insert(extent.end(), cell_shape_.begin(), cell_shape_.end());
         hdf5::check_status(H5Dset_extent(dataset_.get(), extent.data()), file, action);
         if (cells_ > 0) {
@@ -265,10 +196,11 @@ public:
             offset[0] = written_;
             // Filter mask 0: every filter of the pipeline (shuffle, deflate) was applied.
             hdf5::check_status(H5Dwrite_chunk(dataset_.get(), H5P_DEFAULT, 0, offset.data(),
-                                              filtered.size(), filtered.data()),
+                                              filtered_.size(), filtered_.data()),
                                file, action);
         }
-        written_ += steps;
+        written_ += buffered_;
+        buffered_ = 0;
     }
 
     void close() { dataset_.reset(); }
@@ -278,17 +210,10 @@ private:
     std::vector<hsize_t> cell_shape_;
     hsize_t cells_ = 1;
     hsize_t chunk_steps_ = 1;
-    std::vector<double> buffer_; // chunk_steps_ steps of cells_ values
-    std::vector<double> spare_;  // a buffer being filtered, or back from it
-    hsize_t buffered_ = 0;       // steps in the buffer
-    hsize_t written_ = 0;        // steps in the file
-};
-
-// The chunks of every series for the same steps, filtered on a worker thread.
-struct ChunkBatch {
-    hsize_t steps = 0;
-    std::vector<std::vector<double>> chunks;          // one per series, in their order
-    std::vector<std::vector<unsigned char>> filtered; // the same, shuffled and deflated
+    std::vector<double> buffer_;          // chunk_steps_ steps of cells_ values
+    std::vector<unsigned char> filtered_; // the buffer's chunk, shuffled and deflated
+    hsize_t buffered_ = 0;                // steps in the buffer
+    hsize_t written_ = 0;                 // steps in the file
 };
 
 std::vector<std::string> codes_of(const Scenario& scenario, const std::vector<int>& countries) {
@@ -350,43 +275,32 @@ struct RunFileWriter::Impl {
         }
     }
 
-    // The batch being filtered on a worker thread while the simulation goes on, by `filter`.
-    // One batch at a time: flush() waits for the last before it hands over the next.
-    std::unique_ptr<ChunkFilter> filter;
-    std::future<ChunkBatch> filtering;
+    // Chunk filters, one per thread that filters; the series with cells, largest chunk first
+    // (so that the threads finish together).
+    std::vector<std::unique_ptr<hdf5::ChunkFilter>> filters;
+    std::vector<Series*> filtered_series;
 
-    // Writes the batch being filtered, once ready, then hands the buffered steps over to be
-    // filtered in turn. Batches are written in order, so the file's layout never depends on
-    // timing.
+    // Filters the buffered steps of every series, on up to filters.size() threads, then writes
+    // them in the series' order: the file's bytes do not depend on the threads.
     void flush() {
-        write_filtered();
         if (time.buffered() == 0) {
             return;
         }
-        ChunkBatch batch;
-        batch.steps = time.buffered();
-        for_each_series([&](Series& series) { batch.chunks.push_back(series.take_chunk()); });
-        filtering = std::async(
-            std::launch::async, [batch = std::move(batch), filter = filter.get()]() mutable {
-                for (const auto& chunk : batch.chunks) {
-                    batch.filtered.push_back(chunk.empty() ? std::vector<unsigned char>{}
-                                                           : (*filter)(chunk));
-                }
-                return std::move(batch);
-            });
-    }
-
-    void write_filtered() {
-        if (!filtering.valid()) {
-            return;
+        const auto tasks = static_cast<std::ptrdiff_t>(filtered_series.size());
+        const int threads = static_cast<int>(std::min<std::size_t>(
+            filters.size(), std::max<std::size_t>(filtered_series.size(), 1)));
+        std::atomic<bool> failed{false};
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (std::ptrdiff_t task = 0; task < tasks; ++task) {
+            hdf5::ChunkFilter& filter = *filters[static_cast<std::size_t>(omp_get_thread_num())];
+            if (!filtered_series[static_cast<std::size_t>(task)]->filter_chunk(filter)) {
+                failed = true;
+            }
         }
-        ChunkBatch batch = filtering.get();
-        std::size_t index = 0;
-        for_each_series([&](Series& series) {
-            series.write_chunk(batch.steps, batch.filtered[index], partial);
-            series.give_back(std::move(batch.chunks[index]));
-            ++index;
-        });
+        if (failed) {
+            throw FileError("cannot compress a chunk for " + partial);
+        }
+        for_each_series([&](Series& series) { series.write_chunk(partial); });
     }
 
     void create(const Scenario& scenario, const RunInfo& info);
@@ -423,11 +337,13 @@ void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) 
     agreements = static_cast<Eigen::Index>(scenario.agreements.size());
     facilities = static_cast<Eigen::Index>(scenario.facilities.size());
     dt_days = scenario.dt_days;
-    const auto largest_step = static_cast<std::size_t>(
-        std::max({countries * status_count * groups, countries * groups, countries * countries,
-                  programmes, agreements, facilities, Eigen::Index{1}}));
-    chunk_steps = steps_per_chunk(largest_step * sizeof(double), scenario.steps() + 1);
-    filter = std::make_unique<ChunkFilter>(partial);
+    // Values of one step in all the time-indexed variables below: time and the deterrence
+    // factor, stocks, flows, removals by destination, four variables per programme and per
+    // agreement, two per facility.
+    const auto step_values = static_cast<std::size_t>(
+        2 + countries * status_count * groups + flow_count * countries * groups +
+        countries * countries + 4 * programmes + 4 * agreements + 2 * facilities);
+    chunk_steps = steps_per_chunk(step_values * sizeof(double), scenario.steps() + 1);
 
     {
         const hdf5::Handle creation = group_properties(H5P_FILE_CREATE, partial);
@@ -435,6 +351,18 @@ void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) 
             hdf5::own(H5Pcreate(H5P_FILE_ACCESS), partial, "set up file access properties");
         // Closing the file fails if anything in it is still open: finish() closes everything.
         hdf5::check_status(H5Pset_fclose_degree(access.get(), H5F_CLOSE_SEMI), partial,
+                           "set up file access properties");
+        // The file is written once, in order, and not read back: a small metadata cache (the
+        // chunk indexes are most of it) is enough, and keeps the writer's memory fixed.
+        H5AC_cache_config_t cache{};
+        cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+        hdf5::check_status(H5Pget_mdc_config(access.get(), &cache), partial,
+                           "set up file access properties");
+        cache.set_initial_size = true;
+        cache.initial_size = std::size_t{512} << 10;
+        cache.min_size = std::size_t{256} << 10;
+        cache.max_size = std::size_t{1} << 20;
+        hdf5::check_status(H5Pset_mdc_config(access.get(), &cache), partial,
                            "set up file access properties");
         file =
             hdf5::Handle(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, creation.get(), access.get()));
@@ -645,7 +573,8 @@ void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) 
     }
 }
 
-RunFileWriter::RunFileWriter(std::string path) : path_(std::move(path)) {}
+RunFileWriter::RunFileWriter(std::string path, int threads)
+    : path_(std::move(path)), threads_(threads > 0 ? threads : omp_get_max_threads()) {}
 
 RunFileWriter::~RunFileWriter() {
     if (impl_ && !impl_->finished) {
@@ -666,6 +595,17 @@ void RunFileWriter::start(const Scenario& scenario, const RunInfo& info) {
     impl_->path = path_;
     impl_->partial = path_ + ".partial";
     impl_->create(scenario, info);
+    for (int thread = 0; thread < threads_; ++thread) {
+        impl_->filters.push_back(std::make_unique<hdf5::ChunkFilter>(deflate_level));
+    }
+    impl_->for_each_series([&](Series& series) {
+        if (series.has_cells()) {
+            impl_->filtered_series.push_back(&series);
+        }
+    });
+    std::stable_sort(
+        impl_->filtered_series.begin(), impl_->filtered_series.end(),
+        [](const Series* a, const Series* b) { return a->chunk_bytes() > b->chunk_bytes(); });
 }
 
 void RunFileWriter::record(int step, const StepOutputs& outputs) {
@@ -730,7 +670,6 @@ void RunFileWriter::finish() {
     }
     Impl& run = *impl_;
     run.flush();
-    run.write_filtered();
     run.for_each_series([](Series& series) { series.close(); });
     run.flows_group.reset();
     if (H5Fclose(run.file.release()) < 0) {
@@ -743,6 +682,11 @@ void RunFileWriter::finish() {
                         error.message());
     }
     run.finished = true;
+    // The buffers are not needed any more: their memory goes to what runs after (the /persons
+    // group of an agents-mode run is written next).
+    run.filters.clear();
+    run.filtered_series.clear();
+    run.for_each_series([](Series& series) { series = Series(); });
 }
 
 } // namespace deportsim

@@ -9,6 +9,7 @@
 #include "io/run_file.hpp"
 
 #include <catch2/catch.hpp>
+#include <zlib.h>
 
 #include <chrono>
 #include <cmath>
@@ -154,8 +155,9 @@ StepOutputs synthetic_outputs(const Scenario& scenario, int step) {
     return out;
 }
 
-void write_run(const std::string& path, const Scenario& scenario, const RunInfo& info) {
-    RunFileWriter writer(path);
+void write_run(const std::string& path, const Scenario& scenario, const RunInfo& info,
+               int threads = 1) {
+    RunFileWriter writer(path, threads);
     writer.start(scenario, info);
     for (int step = 0; step <= scenario.steps(); ++step) {
         writer.record(step, synthetic_outputs(scenario, step));
@@ -324,6 +326,56 @@ TEST_CASE("Two runs with SOURCE_DATE_EPOCH set give byte-identical files", "[io]
     const std::string a = read_bytes(scratch.file("a.h5"));
     REQUIRE(!a.empty());
     CHECK(a == read_bytes(scratch.file("b.h5")));
+}
+
+TEST_CASE("The run file's bytes do not depend on the threads that compress it", "[io]") {
+    const ScratchDirectory scratch("threads");
+    const EnvironmentVariable epoch("SOURCE_DATE_EPOCH", "1738368000");
+    const Scenario scenario = small_scenario(300);
+    write_run(scratch.file("one.h5"), scenario, small_info(), 1);
+    write_run(scratch.file("three.h5"), scenario, small_info(), 3);
+    const std::string one = read_bytes(scratch.file("one.h5"));
+    REQUIRE(!one.empty());
+    CHECK(one == read_bytes(scratch.file("three.h5")));
+    const RunFileContents run = read_run_file(scratch.file("three.h5"));
+    REQUIRE(run.records() == scenario.steps() + 1);
+    require_equal(run.outputs(257), synthetic_outputs(scenario, 257));
+}
+
+TEST_CASE("A chunk filter's output is HDF5's shuffle then deflate of the chunk", "[io]") {
+    // Elements of 8 and of 2 bytes, planes longer than the filter's slice (32 KiB), chunks of
+    // zeros (cached) between others, and a length that is not a whole number of elements.
+    hdf5::ChunkFilter filter(4);
+    const auto check = [&](const std::vector<unsigned char>& bytes, std::size_t width) {
+        std::vector<unsigned char> filtered;
+        REQUIRE(filter(bytes, width, filtered));
+        std::vector<unsigned char> shuffled(bytes.size());
+        uLongf size = static_cast<uLongf>(shuffled.size());
+        REQUIRE(uncompress(shuffled.data(), &size, filtered.data(),
+                           static_cast<uLong>(filtered.size())) == Z_OK);
+        REQUIRE(size == shuffled.size());
+        const std::size_t elements = bytes.size() / width;
+        for (std::size_t i = 0; i < elements; ++i) {
+            for (std::size_t b = 0; b < width; ++b) {
+                REQUIRE(shuffled[b * elements + i] == bytes[i * width + b]);
+            }
+        }
+        for (std::size_t k = elements * width; k < bytes.size(); ++k) {
+            REQUIRE(shuffled[k] == bytes[k]);
+        }
+    };
+    std::vector<double> counts(100'000);
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        counts[i] = static_cast<double>((i * 2654435761u) % 1000);
+    }
+    const auto* first = reinterpret_cast<const unsigned char*>(counts.data());
+    const std::vector<unsigned char> doubles(first, first + counts.size() * sizeof(double));
+    check(doubles, 8);
+    check(std::vector<unsigned char>(80'000, 0), 8);
+    check(doubles, 2);
+    check(std::vector<unsigned char>(80'000, 0), 8);
+    check(std::vector<unsigned char>(doubles.begin(), doubles.begin() + 70'001), 2);
+    check(std::vector<unsigned char>(7, 3), 8);
 }
 
 TEST_CASE("ncdump reads a run file as netCDF-4", "[io]") {
