@@ -13,6 +13,8 @@
 #include "io/hdf5_handle.hpp"
 #include "io/run_file.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -20,10 +22,10 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <span>
-#include <thread>
 
 namespace deportsim {
 
@@ -31,10 +33,20 @@ namespace {
 
 // Persons per block written, and elements per chunk of the large variables (a block is whole
 // chunks, so the per-person variables never carry a partial chunk from block to block).
-constexpr std::size_t block_persons = std::size_t{1} << 14;
 constexpr std::size_t chunk_elements = std::size_t{1} << 14;
+constexpr std::size_t least_block_persons = chunk_elements;
+constexpr std::size_t most_block_persons = std::size_t{1} << 18;
 constexpr unsigned deflate_level = 1;
-static_assert(block_persons % chunk_elements == 0);
+static_assert(most_block_persons % chunk_elements == 0);
+
+// Persons per block: about a 64th of the persons, in whole chunks, within the bounds above.
+// Small runs keep blocks (and the memory they need) small; large ones get enough chunks per
+// block to keep every thread busy. It depends on the persons alone, so the file does not
+// depend on the threads.
+std::size_t block_persons_for(std::size_t persons) {
+    const std::size_t share = persons / 64 / chunk_elements * chunk_elements;
+    return std::clamp(share, least_block_persons, most_block_persons);
+}
 static_assert(std::endian::native == std::endian::little,
               "chunks are shuffled in memory order and stored little-endian");
 
@@ -199,34 +211,29 @@ struct ChunkJob {
     std::vector<unsigned char> filtered;
 };
 
-// Filters the jobs on `threads` threads (each with its own ChunkFilter), then writes them in
-// order with H5Dwrite_chunk.
-void write_chunks(std::vector<ChunkJob>& jobs, int threads, const std::string& file) {
-    std::atomic<std::size_t> next{0};
+// Filters the jobs on the filters' threads (one ChunkFilter each), largest first so that the
+// threads finish together, then writes them in order with H5Dwrite_chunk.
+void write_chunks(std::vector<ChunkJob>& jobs,
+                  std::vector<std::unique_ptr<hdf5::ChunkFilter>>& filters,
+                  const std::string& file) {
+    std::vector<std::size_t> order(jobs.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return jobs[a].raw.size() > jobs[b].raw.size();
+    });
+    const auto tasks = static_cast<std::ptrdiff_t>(order.size());
+    const int threads = static_cast<int>(
+        std::min<std::size_t>(filters.size(), std::max<std::size_t>(order.size(), 1)));
     std::atomic<bool> failed{false};
-    auto work = [&] {
-        try {
-            hdf5::ChunkFilter filter(deflate_level);
-            for (std::size_t i = next++; i < jobs.size() && !failed; i = next++) {
-                ChunkJob& job = jobs[i];
-                if (!filter(job.raw, job.width, job.filtered)) {
-                    failed = true;
-                }
-                job.raw.clear();
-                job.raw.shrink_to_fit();
-            }
-        } catch (...) {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (std::ptrdiff_t task = 0; task < tasks; ++task) {
+        ChunkJob& job = jobs[order[static_cast<std::size_t>(task)]];
+        hdf5::ChunkFilter& filter = *filters[static_cast<std::size_t>(omp_get_thread_num())];
+        if (!filter(job.raw, job.width, job.filtered)) {
             failed = true;
         }
-    };
-    const int helpers = std::max(0, std::min(threads, static_cast<int>(jobs.size())) - 1);
-    std::vector<std::thread> pool;
-    for (int t = 0; t < helpers; ++t) {
-        pool.emplace_back(work);
-    }
-    work();
-    for (auto& thread : pool) {
-        thread.join();
+        job.raw.clear();
+        job.raw.shrink_to_fit();
     }
     if (failed) {
         throw FileError("cannot compress the chunks of /persons for " + file);
@@ -422,6 +429,11 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
         // then filtered in parallel and written.
         PersonColumns columns;
         std::vector<ChunkJob> jobs;
+        const std::size_t block_persons = block_persons_for(persons);
+        std::vector<std::unique_ptr<hdf5::ChunkFilter>> filters;
+        for (int t = 0; t < std::max(threads, 1); ++t) {
+            filters.push_back(std::make_unique<hdf5::ChunkFilter>(deflate_level));
+        }
         for (std::size_t first = 0; first < persons; first += block_persons) {
             engine.person_columns(first, block_persons, columns);
             const bool last = first + block_persons >= persons;
@@ -443,13 +455,13 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
             put(route_country, columns.route_country);
             put(removal_time, columns.removal_time);
             put(removal_destination, columns.removal_destination);
-            write_chunks(jobs, threads, path);
+            write_chunks(jobs, filters, path);
         }
         if (persons == 0) {
             for (Column* c : {&route_country, &removal_time, &removal_destination}) {
                 c->finish(jobs);
             }
-            write_chunks(jobs, threads, path);
+            write_chunks(jobs, filters, path);
         }
 
         // Distributions.
