@@ -9,11 +9,10 @@
 #        benchmarks/agents/run_benchmarks.sh --callgrind [BENCH_BINARY] (instruction counts per
 #        thread for 1 and 2 threads at PEOPLE=1e6: thread-independent figures of the speed-up)
 #
-# OMP_WAIT_POLICY=passive is set unless given: with libgomp's default (threads spin between
-# parallel regions) an idle thread takes a core from the serial phases on a loaded machine.
+# OpenMP settings are left as the environment gives them (libgomp's default: idle threads spin
+# briefly before they sleep), and printed with the figures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 mode=timing
 if [ "${1:-}" = "--callgrind" ]; then
     mode=callgrind
@@ -77,6 +76,7 @@ row() { # people days threads [options...]
         "$today" "$commit" "$machine" "$1" "$2" "$3" "$extra" "$before" "$repeats" "$seconds" "$rate" "$bytes"
 }
 
+echo "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-unset}"
 echo "| date | commit | machine | command | figure |"
 echo "| --- | --- | --- | --- | --- |"
 for people in 1e5 1e6 3e6 1e7; do
