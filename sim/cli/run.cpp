@@ -32,8 +32,7 @@ Modes:
               streams keyed by (seed, step, cell, purpose); the same seed gives the same file
   agents      one record per person with its own history (times removed, days detained,
               route taken); the same meaning, the same distributions as stochastic; the run
-              file gets a /persons group (docs/agents.md). On a shared machine set
-              OMP_WAIT_POLICY=passive.
+              file gets a /persons group (docs/agents.md)
 
 Examples:
   deportsim run scenarios/el_salvador_2025.yaml -o out/base.h5
