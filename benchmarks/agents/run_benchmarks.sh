@@ -3,7 +3,8 @@
 # scenario, whole runs with their output: throughput (person-days per second), speed-up from 1
 # to 2 threads, memory per person (peak resident set / persons), and run time against persons
 # (0.1, 1, 3, 10 million) and days (91, 182, 365). Each figure is the median of REPEATS runs;
-# the load average is printed before each set, since the machine is shared.
+# the load average is printed before each set, since the machine is shared. The speed-up is
+# also measured on PAIRS back-to-back pairs of runs.
 #
 # Usage: benchmarks/agents/run_benchmarks.sh [BENCH_BINARY] (REPEATS=5, OUT=a scratch file)
 #        benchmarks/agents/run_benchmarks.sh --callgrind [BENCH_BINARY] (instruction counts per
@@ -88,6 +89,21 @@ for days in 91 182; do
     for people in 1e6 1e7; do
         row "$people" "$days" 2
     done
+done
+# Speed-up from 1 to 2 threads as PAIRS (9) back-to-back pairs of runs, 1 thread then 2: the
+# median of the pairs' ratios, which a shared machine's changing load affects less than the
+# ratio of medians taken minutes apart.
+pairs=${PAIRS:-9}
+for people in 1e6 1e7; do
+    ratios=()
+    for ((i = 0; i < pairs; i++)); do
+        one=$("$binary" --people "$people" --threads 1 --output "$out" | grep '^result' | field total)
+        two=$("$binary" --people "$people" --threads 2 --output "$out" | grep '^result' | field total)
+        ratios+=("$(awk -v a="$one" -v b="$two" 'BEGIN {printf "%.3f", a / b}')")
+    done
+    printf '| %s | %s | %s | `bench_agents --people %s --threads 1`, then `--threads 2`, %d times (load %s) | speed-up from 1 to 2 threads: median %.2fx (pairs: %s) |\n' \
+        "$today" "$commit" "$machine" "$people" "$pairs" "$(load)" \
+        "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${ratios[@]}" | sort -g | tr '\n' ' ' | sed 's/ $//')"
 done
 # The parts at 10 million: the engine alone, and with the run file but not /persons.
 for threads in 1 2; do
