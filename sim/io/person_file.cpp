@@ -87,23 +87,6 @@ struct Types<double> {
     static hid_t memory() { return H5T_NATIVE_DOUBLE; }
 };
 
-hdf5::Handle group_properties(const std::string& file) {
-    const std::string action = "set up group creation properties";
-    hdf5::Handle properties = hdf5::own(H5Pcreate(H5P_GROUP_CREATE), file, action);
-    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    hdf5::check_status(H5Pset_link_creation_order(properties.get(), order), file, action);
-    hdf5::check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
-    return properties;
-}
-
-hdf5::Handle dataset_properties(const std::string& file, const std::string& action) {
-    hdf5::Handle properties = hdf5::own(H5Pcreate(H5P_DATASET_CREATE), file, action);
-    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    hdf5::check_status(H5Pset_attr_creation_order(properties.get(), order), file, action);
-    hdf5::check_status(H5Pset_obj_track_times(properties.get(), false), file, action);
-    return properties;
-}
-
 // A dataset of the group and its attributes.
 class Variable {
 public:
@@ -119,7 +102,7 @@ public:
         const std::string action = "create dataset /persons/" + std::string(name);
         const hdf5::Handle space = hdf5::own(
             H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), file, action);
-        const hdf5::Handle properties = dataset_properties(file, action);
+        const hdf5::Handle properties = hdf5::dataset_properties({}, deflate_level, file);
         if (fill) {
             hdf5::check_status(H5Pset_fill_value(properties.get(), Types<T>::memory(), &*fill),
                                file, action);
@@ -190,7 +173,7 @@ private:
 Variable dimension(hid_t group, const char* name, hsize_t size, const std::string& file) {
     const std::string action = "create dimension /persons/" + std::string(name);
     const hdf5::Handle space = hdf5::own(H5Screate_simple(1, &size, nullptr), file, action);
-    const hdf5::Handle properties = dataset_properties(file, action);
+    const hdf5::Handle properties = hdf5::dataset_properties({}, deflate_level, file);
     Variable v(hdf5::own(H5Dcreate2(group, name, H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
                                     properties.get(), H5P_DEFAULT),
                          file, action),
@@ -260,13 +243,10 @@ public:
         const std::string action = "create dataset /persons/" + std::string(name);
         const hsize_t extent = size;
         const hdf5::Handle space = hdf5::own(H5Screate_simple(1, &extent, nullptr), file, action);
-        const hdf5::Handle properties = dataset_properties(file, action);
-        if (size > 0) {
-            const hsize_t chunk = c.chunk_;
-            hdf5::check_status(H5Pset_chunk(properties.get(), 1, &chunk), file, action);
-            hdf5::check_status(H5Pset_shuffle(properties.get()), file, action);
-            hdf5::check_status(H5Pset_deflate(properties.get(), deflate_level), file, action);
-        }
+        // Chunked, with shuffle and deflate, unless empty (a chunk spans at least one element).
+        const hdf5::Handle properties = hdf5::dataset_properties(
+            size > 0 ? std::vector<hsize_t>{c.chunk_} : std::vector<hsize_t>{}, deflate_level,
+            file);
         c.variable_ = Variable(hdf5::own(H5Dcreate2(group, name, Types<T>::file(), space.get(),
                                                     H5P_DEFAULT, properties.get(), H5P_DEFAULT),
                                          file, action),
@@ -348,7 +328,7 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
         hdf5::fail("cannot open " + path + " to add /persons");
     }
     {
-        const hdf5::Handle properties = group_properties(path);
+        const hdf5::Handle properties = hdf5::group_properties(H5P_GROUP_CREATE, path);
         const hdf5::Handle group =
             hdf5::own(H5Gcreate2(file.get(), "persons", H5P_DEFAULT, properties.get(), H5P_DEFAULT),
                       path, "create group /persons");

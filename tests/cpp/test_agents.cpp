@@ -7,6 +7,7 @@
 #include "core/engine.hpp"
 #include "core/error.hpp"
 #include "core/simulation.hpp"
+#include "files.hpp"
 #include "io/person_file.hpp"
 #include "io/run_file.hpp"
 #include "scenario/load.hpp"
@@ -18,11 +19,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 using namespace deportsim;
@@ -754,8 +757,9 @@ struct TemporaryDirectory {
 } // namespace
 
 TEST_CASE("the /persons group of a run file reads back as written", "[agents][io]") {
-    // Many blocks of persons (2^16) and chunks of every large variable (2^16 elements), with
-    // partial last chunks: 1.2 million at large, arrests, departures, removals home.
+    // Many blocks of persons (a 64th of them: 16,384 here) and chunks of every large variable
+    // (16,384 elements), with partial last chunks: 1.2 million at large, arrests, departures,
+    // removals home.
     Scenario s = queue_scenario(500, 200, 14, 8, 1e6);
     s.enforcement[DST].arrest_per_day = 0.01;
     s.enforcement[DST].processing_mean_days = 2;
@@ -820,6 +824,35 @@ TEST_CASE("the /persons group of a run file reads back as written", "[agents][io
             (run.outputs(n).stocks == collector.steps[static_cast<std::size_t>(n)].stocks).all());
     }
     CHECK(run.mode == Mode::agents);
+}
+
+TEST_CASE("an agents-mode run file with /persons has the same bytes on 1 and 3 threads",
+          "[agents][io]") {
+    // With SOURCE_DATE_EPOCH set, nothing in the file depends on when or on how many threads
+    // it was written: no object carries a modification time, chunks are compressed in order.
+    const testing::EnvironmentVariable epoch("SOURCE_DATE_EPOCH", "1738368000");
+    const TemporaryDirectory directory;
+    const auto write = [&](int threads) {
+        const std::string path =
+            (directory.path / ("run" + std::to_string(threads) + ".h5")).string();
+        RunInfo info;
+        info.mode = Mode::agents;
+        info.seed = 21;
+        AgentEngine engine(shelter_scenario(), info);
+        engine.set_threads(threads);
+        engine.set_trace(5);
+        RunFileWriter run_file(path, threads);
+        PersonFileWriter person_group(path, engine);
+        engine.add_observer(run_file);
+        engine.add_observer(person_group);
+        engine.run();
+        return testing::read_bytes(path);
+    };
+    const std::string one = write(1);
+    REQUIRE(!one.empty());
+    // A second later, so that a time stored anywhere would differ.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    CHECK(one == write(3));
 }
 
 TEST_CASE("reading /persons from a cohort-mode run file is a format error", "[agents][io]") {

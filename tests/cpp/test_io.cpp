@@ -5,6 +5,7 @@
 #include "core/record.hpp"
 #include "core/scenario.hpp"
 #include "deportsim/version.hpp"
+#include "files.hpp"
 #include "io/hdf5_handle.hpp"
 #include "io/run_file.hpp"
 
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 using namespace deportsim;
+using deportsim::testing::EnvironmentVariable;
+using deportsim::testing::read_bytes;
 namespace fs = std::filesystem;
 
 namespace {
@@ -48,37 +51,6 @@ public:
 private:
     fs::path path_;
 };
-
-// Sets an environment variable for the life of the guard, then restores it.
-class EnvironmentVariable {
-public:
-    EnvironmentVariable(const char* name, const char* value) : name_(name) {
-        if (const char* old = std::getenv(name); old != nullptr) {
-            old_ = old;
-        }
-        if (value != nullptr) {
-            ::setenv(name, value, 1);
-        } else {
-            ::unsetenv(name);
-        }
-    }
-    ~EnvironmentVariable() {
-        if (old_) {
-            ::setenv(name_.c_str(), old_->c_str(), 1);
-        } else {
-            ::unsetenv(name_.c_str());
-        }
-    }
-
-private:
-    std::string name_;
-    std::optional<std::string> old_;
-};
-
-std::string read_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // Three countries (one only a nationality), two groups, one programme, one agreement
 // imprisoning in one facility.
