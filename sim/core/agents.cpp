@@ -91,6 +91,10 @@ void advise_huge_pages(const Vector& values) {
     }
 }
 constexpr std::size_t parallel_chunks = 2;
+// Actions per chunk when the capacity phases' decisions are carried out. Sharing even a few
+// hundred of them pays: the persons they touch were last touched on any thread, and one thread
+// alone would fetch all of their records from the other cores' caches.
+constexpr std::size_t chunk_actions = 64;
 
 // Someone stopped by enforcement, waiting for a bed.
 struct Candidate {
@@ -364,11 +368,11 @@ struct AgentEngine::Impl {
         }
     }
 
-    // ---- Parallel work: body(worker, begin, end) over [0, count), in chunks; on the calling
-    // thread alone when the work is small.
+    // ---- Parallel work: body(worker, begin, end) over [0, count), in chunks of `chunk`; on
+    // the calling thread alone when the work is small.
     template <class Body>
-    void run_parallel(std::size_t count, Body&& body) {
-        const std::size_t chunks = (count + chunk_persons - 1) / chunk_persons;
+    void run_parallel(std::size_t count, Body&& body, std::size_t chunk = chunk_persons) {
+        const std::size_t chunks = (count + chunk - 1) / chunk;
         if (threads == 1 || chunks < parallel_chunks) {
             body(workers[0], std::size_t{0}, count);
             return;
@@ -376,9 +380,9 @@ struct AgentEngine::Impl {
         const auto n = static_cast<std::int64_t>(chunks);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
         for (std::int64_t c = 0; c < n; ++c) {
-            const auto begin = static_cast<std::size_t>(c) * chunk_persons;
+            const auto begin = static_cast<std::size_t>(c) * chunk;
             body(workers[static_cast<std::size_t>(omp_get_thread_num())], begin,
-                 std::min(count, begin + chunk_persons));
+                 std::min(count, begin + chunk));
         }
     }
 
@@ -901,11 +905,14 @@ void AgentEngine::Impl::merge_all() {
 
 // Carries out the actions the capacity phases decided, in parallel.
 void AgentEngine::Impl::carry_out() {
-    run_parallel(actions.size(), [&](Worker& w, std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
-            apply(w, actions[i]);
-        }
-    });
+    run_parallel(
+        actions.size(),
+        [&](Worker& w, std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) {
+                apply(w, actions[i]);
+            }
+        },
+        chunk_actions);
     actions.clear();
     merge_all();
 }
