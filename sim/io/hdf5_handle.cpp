@@ -353,8 +353,13 @@ constexpr std::size_t filter_slice_bytes = std::size_t{1} << 15;
 
 ChunkFilter::ChunkFilter(unsigned deflate_level)
     : slice_(filter_slice_bytes), deflated_(filter_slice_bytes) {
-    // What compress2() at that level uses: a zlib stream, 32 KiB window, default memory.
-    if (deflateInit(&stream_, static_cast<int>(deflate_level)) != Z_OK) {
+    // A zlib stream (32 KiB window, default memory) that looks for runs only (Z_RLE): after the
+    // shuffle, the byte planes of counts are mostly long runs. On run files that is both faster
+    // and smaller than the default matcher at level 1 (the default scenario's agents-mode file:
+    // 15.5 MB rather than 18.0 MB); any inflate reads it.
+    constexpr int window_bits = 15, memory_level = 8;
+    if (deflateInit2(&stream_, static_cast<int>(deflate_level), Z_DEFLATED, window_bits,
+                     memory_level, Z_RLE) != Z_OK) {
         throw FileError("cannot set up compression (zlib): out of memory");
     }
 }

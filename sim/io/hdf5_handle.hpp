@@ -127,9 +127,11 @@ Handle dataset_properties(const std::vector<hsize_t>& chunk, unsigned deflate_le
 // Chunks as HDF5's filter pipeline of dataset_properties (shuffle, then deflate) stores them,
 // made outside HDF5 so that several threads can make them at once (HDF5's thread-safe build runs
 // one call at a time) and written whole with H5Dwrite_chunk; readers undo them with HDF5's own
-// filters. The shuffled bytes are made and deflated a slice at a time, so a filter needs a few
-// tens of KiB whatever the chunk. Chunks of zeros are made once per size and then copied. One
-// ChunkFilter is used by one thread at a time. Throws FileError when zlib cannot be set up.
+// filters. Deflate looks for runs only (zlib's Z_RLE strategy); `deflate_level` is what the
+// dataset's filter records. The shuffled bytes are made and deflated a slice at a time, so a
+// filter needs a few tens of KiB whatever the chunk. Chunks of zeros are made once per size and
+// then copied. One ChunkFilter is used by one thread at a time. Throws FileError when zlib cannot
+// be set up.
 class ChunkFilter {
 public:
     explicit ChunkFilter(unsigned deflate_level);
