@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <new>
 
 namespace deportsim::hdf5 {
 
@@ -369,17 +370,21 @@ ChunkFilter::~ChunkFilter() {
 }
 
 bool ChunkFilter::operator()(std::span<const unsigned char> bytes, std::size_t width,
-                             std::vector<unsigned char>& filtered) {
-    if (std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b == 0; })) {
-        // Common for flows a scenario does not use.
-        auto& cached = zero_chunks_[{bytes.size(), width}];
-        if (cached.empty() && !deflate_shuffled(bytes, width, cached)) {
-            return false;
+                             std::vector<unsigned char>& filtered) noexcept {
+    try {
+        if (std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b == 0; })) {
+            // Common for flows a scenario does not use.
+            auto& cached = zero_chunks_[{bytes.size(), width}];
+            if (cached.empty() && !deflate_shuffled(bytes, width, cached)) {
+                return false;
+            }
+            filtered = cached;
+            return true;
         }
-        filtered = cached;
-        return true;
+        return deflate_shuffled(bytes, width, filtered);
+    } catch (const std::bad_alloc&) { // filters run on OpenMP threads: nothing may escape
+        return false;
     }
-    return deflate_shuffled(bytes, width, filtered);
 }
 
 bool ChunkFilter::deflate_shuffled(std::span<const unsigned char> bytes, std::size_t width,

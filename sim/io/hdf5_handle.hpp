@@ -140,9 +140,10 @@ public:
     ChunkFilter& operator=(const ChunkFilter&) = delete;
 
     // `filtered` becomes the chunk of `bytes`, elements of `width` bytes in memory order (so
-    // little-endian on the machines deportsim builds for). False when zlib fails.
+    // little-endian on the machines deportsim builds for). False when zlib fails or memory runs
+    // out; never throws, so that it may run on OpenMP threads.
     bool operator()(std::span<const unsigned char> bytes, std::size_t width,
-                    std::vector<unsigned char>& filtered);
+                    std::vector<unsigned char>& filtered) noexcept;
 
 private:
     bool deflate_shuffled(std::span<const unsigned char> bytes, std::size_t width,
