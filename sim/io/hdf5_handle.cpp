@@ -2,7 +2,10 @@
 
 #include "core/error.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <charconv>
 #include <chrono>
@@ -434,6 +437,29 @@ bool ChunkFilter::deflate_shuffled(std::span<const unsigned char> bytes, std::si
     std::copy_n(bytes.data() + elements * width, tail, slice_.data());
     const bool finished = feed(tail, Z_FINISH);
     return finished && deflateReset(&stream_) == Z_OK;
+}
+
+ChunkFilters::ChunkFilters(int threads, unsigned deflate_level) {
+    for (int thread = 0; thread < std::max(threads, 1); ++thread) {
+        filters_.push_back(std::make_unique<ChunkFilter>(deflate_level));
+    }
+}
+
+bool ChunkFilters::run(
+    std::size_t tasks,
+    const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task) {
+    const auto count = static_cast<std::ptrdiff_t>(tasks);
+    const int threads =
+        static_cast<int>(std::min<std::size_t>(filters_.size(), std::max<std::size_t>(tasks, 1)));
+    std::atomic<bool> failed{false};
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (std::ptrdiff_t task = 0; task < count; ++task) {
+        ChunkFilter& filter = *filters_[static_cast<std::size_t>(omp_get_thread_num())];
+        if (!filter_task(filter, static_cast<std::size_t>(task))) {
+            failed = true;
+        }
+    }
+    return !failed;
 }
 
 } // namespace deportsim::hdf5

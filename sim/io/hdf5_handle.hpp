@@ -1,6 +1,7 @@
 // A thin layer over the HDF5 C API for the files sim/io writes and reads: an owning handle for
-// hid_t identifiers, failures turned into FileError (naming the file and the object), and the
-// few attribute and dataset operations the run file needs.
+// hid_t identifiers, failures turned into FileError (naming the file and the object), the few
+// attribute and dataset operations the output files need, and the chunk filters that compress
+// the run file's and /persons' chunks on several threads.
 //
 // Debian's libhdf5 is built thread-safe, which makes its error stack, and the automatic printing
 // of it, per thread: every entry point of sim/io calls silence_errors() on its own thread.
@@ -13,7 +14,9 @@
 #include <zlib.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -153,6 +156,20 @@ private:
     std::vector<unsigned char> slice_;    // shuffled input, a slice at a time
     std::vector<unsigned char> deflated_; // output, a slice at a time
     std::map<std::pair<std::size_t, std::size_t>, std::vector<unsigned char>> zero_chunks_;
+};
+
+// One ChunkFilter per thread, and the OpenMP loop that shares chunks among them.
+class ChunkFilters {
+public:
+    ChunkFilters(int threads, unsigned deflate_level); // threads >= 1
+    // Runs filter_task(filter, k) for k = 0 .. tasks - 1 on up to the filters' threads, each
+    // with its own filter, tasks taken in order (put the largest first). False when a task
+    // returned false; filter_task must not throw.
+    bool run(std::size_t tasks,
+             const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task);
+
+private:
+    std::vector<std::unique_ptr<ChunkFilter>> filters_;
 };
 
 // The `long_name` and `units` attributes every variable carries.

@@ -13,10 +13,7 @@
 #include "io/hdf5_handle.hpp"
 #include "io/run_file.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -194,31 +191,22 @@ struct ChunkJob {
     std::vector<unsigned char> filtered;
 };
 
-// Filters the jobs on the filters' threads (one ChunkFilter each), largest first so that the
-// threads finish together, then writes them in order with H5Dwrite_chunk.
-void write_chunks(std::vector<ChunkJob>& jobs,
-                  std::vector<std::unique_ptr<hdf5::ChunkFilter>>& filters,
+// Filters the jobs on the filters' threads, largest first so that the threads finish
+// together, then writes them in order with H5Dwrite_chunk.
+void write_chunks(std::vector<ChunkJob>& jobs, hdf5::ChunkFilters& filters,
                   const std::string& file) {
     std::vector<std::size_t> order(jobs.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         return jobs[a].raw.size() > jobs[b].raw.size();
     });
-    const auto tasks = static_cast<std::ptrdiff_t>(order.size());
-    const int threads = static_cast<int>(
-        std::min<std::size_t>(filters.size(), std::max<std::size_t>(order.size(), 1)));
-    std::atomic<bool> failed{false};
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (std::ptrdiff_t task = 0; task < tasks; ++task) {
-        ChunkJob& job = jobs[order[static_cast<std::size_t>(task)]];
-        hdf5::ChunkFilter& filter = *filters[static_cast<std::size_t>(omp_get_thread_num())];
-        if (!filter(job.raw, job.width, job.filtered)) {
-            failed = true;
-        }
-        job.raw.clear();
-        job.raw.shrink_to_fit();
-    }
-    if (failed) {
+    const bool filtered = filters.run(order.size(), [&](hdf5::ChunkFilter& filter, std::size_t k) {
+        ChunkJob& job = jobs[order[k]];
+        const bool done = filter(job.raw, job.width, job.filtered);
+        job.raw = {}; // its memory back as soon as it is filtered
+        return done;
+    });
+    if (!filtered) {
         throw FileError("cannot compress the chunks of /persons for " + file);
     }
     for (const ChunkJob& job : jobs) {
@@ -410,10 +398,7 @@ void write_person_group(const std::string& path, const AgentEngine& engine) {
         PersonColumns columns;
         std::vector<ChunkJob> jobs;
         const std::size_t block_persons = block_persons_for(persons);
-        std::vector<std::unique_ptr<hdf5::ChunkFilter>> filters;
-        for (int t = 0; t < std::max(threads, 1); ++t) {
-            filters.push_back(std::make_unique<hdf5::ChunkFilter>(deflate_level));
-        }
+        hdf5::ChunkFilters filters(threads, deflate_level);
         for (std::size_t first = 0; first < persons; first += block_persons) {
             engine.person_columns(first, block_persons, columns);
             const bool last = first + block_persons >= persons;

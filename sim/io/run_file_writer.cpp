@@ -19,7 +19,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -153,11 +152,8 @@ public:
             H5Screate_simple(static_cast<int>(shape.size()), shape.data(), max_shape.data()), file,
             action);
         const hdf5::Handle properties = dataset_properties(chunk, file);
-        // Chunks are written whole with H5Dwrite_chunk, never through HDF5's chunk cache.
-        const hdf5::Handle access = hdf5::own(H5Pcreate(H5P_DATASET_ACCESS), file, action);
-        hdf5::check_status(H5Pset_chunk_cache(access.get(), 0, 0, 1.0), file, action);
         dataset_ = hdf5::own(H5Dcreate2(location, name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
-                                        properties.get(), access.get()),
+                                        properties.get(), H5P_DEFAULT),
                              file, action);
         buffer_.assign(chunk_steps_ * cells_, 0.0);
     }
@@ -277,7 +273,7 @@ struct RunFileWriter::Impl {
 
     // Chunk filters, one per thread that filters; the series with cells, largest chunk first
     // (so that the threads finish together).
-    std::vector<std::unique_ptr<hdf5::ChunkFilter>> filters;
+    std::unique_ptr<hdf5::ChunkFilters> filters;
     std::vector<Series*> filtered_series;
 
     // Filters the buffered steps of every series, on up to filters.size() threads, then writes
@@ -286,18 +282,11 @@ struct RunFileWriter::Impl {
         if (time.buffered() == 0) {
             return;
         }
-        const auto tasks = static_cast<std::ptrdiff_t>(filtered_series.size());
-        const int threads = static_cast<int>(std::min<std::size_t>(
-            filters.size(), std::max<std::size_t>(filtered_series.size(), 1)));
-        std::atomic<bool> failed{false};
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-        for (std::ptrdiff_t task = 0; task < tasks; ++task) {
-            hdf5::ChunkFilter& filter = *filters[static_cast<std::size_t>(omp_get_thread_num())];
-            if (!filtered_series[static_cast<std::size_t>(task)]->filter_chunk(filter)) {
-                failed = true;
-            }
-        }
-        if (failed) {
+        const bool filtered =
+            filters->run(filtered_series.size(), [&](hdf5::ChunkFilter& filter, std::size_t k) {
+                return filtered_series[k]->filter_chunk(filter);
+            });
+        if (!filtered) {
             throw FileError("cannot compress a chunk for " + partial);
         }
         for_each_series([&](Series& series) { series.write_chunk(partial); });
@@ -351,18 +340,6 @@ void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) 
             hdf5::own(H5Pcreate(H5P_FILE_ACCESS), partial, "set up file access properties");
         // Closing the file fails if anything in it is still open: finish() closes everything.
         hdf5::check_status(H5Pset_fclose_degree(access.get(), H5F_CLOSE_SEMI), partial,
-                           "set up file access properties");
-        // The file is written once, in order, and not read back: a small metadata cache (the
-        // chunk indexes are most of it) is enough, and keeps the writer's memory fixed.
-        H5AC_cache_config_t cache{};
-        cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
-        hdf5::check_status(H5Pget_mdc_config(access.get(), &cache), partial,
-                           "set up file access properties");
-        cache.set_initial_size = true;
-        cache.initial_size = std::size_t{512} << 10;
-        cache.min_size = std::size_t{256} << 10;
-        cache.max_size = std::size_t{1} << 20;
-        hdf5::check_status(H5Pset_mdc_config(access.get(), &cache), partial,
                            "set up file access properties");
         file =
             hdf5::Handle(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, creation.get(), access.get()));
@@ -595,9 +572,7 @@ void RunFileWriter::start(const Scenario& scenario, const RunInfo& info) {
     impl_->path = path_;
     impl_->partial = path_ + ".partial";
     impl_->create(scenario, info);
-    for (int thread = 0; thread < threads_; ++thread) {
-        impl_->filters.push_back(std::make_unique<hdf5::ChunkFilter>(deflate_level));
-    }
+    impl_->filters = std::make_unique<hdf5::ChunkFilters>(threads_, deflate_level);
     impl_->for_each_series([&](Series& series) {
         if (series.has_cells()) {
             impl_->filtered_series.push_back(&series);
@@ -684,7 +659,7 @@ void RunFileWriter::finish() {
     run.finished = true;
     // The buffers are not needed any more: their memory goes to what runs after (the /persons
     // group of an agents-mode run is written next).
-    run.filters.clear();
+    run.filters.reset();
     run.filtered_series.clear();
     run.for_each_series([](Series& series) { series = Series(); });
 }
