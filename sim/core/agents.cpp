@@ -13,6 +13,8 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <exception>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <sstream>
@@ -95,12 +97,18 @@ constexpr std::size_t parallel_chunks = 2;
 // hundred of them pays: the persons they touch were last touched on any thread, and one thread
 // alone would fetch all of their records from the other cores' caches.
 constexpr std::size_t chunk_actions = 64;
+// Persons of the initial state per chunk.
+constexpr std::size_t chunk_initial = 16384;
+// Removable lists per chunk when they are collected in parallel.
+constexpr std::size_t chunk_lists = 16;
 
-// Someone stopped by enforcement, waiting for a bed.
+// Someone stopped by enforcement this step, waiting for a bed, and their place among all the
+// persons stopped (set in phase 5).
 struct Candidate {
     std::uint16_t country;
     std::uint16_t group;
     std::uint32_t person;
+    std::uint32_t slot = 0;
 };
 
 // What one thread changes during parallel work, added to the totals afterwards (integer counts,
@@ -214,6 +222,11 @@ struct AgentEngine::Impl {
     std::vector<std::vector<std::uint32_t>> removable; // [country * groups + group]
     std::vector<Candidate> candidates;
     std::vector<Candidate> sorted_candidates;
+    std::vector<std::uint32_t> country_start; // first candidate, or removal, of each country
+    std::vector<std::uint32_t> stopped_start; // first candidate of each thread's list
+    std::vector<Outcome> intake_outcome;      // [slot]
+    std::vector<int> busy_countries;          // countries with candidates, or with removals
+    std::vector<RemovalMoves> moves;          // [sender]: this step's removals, by group
     std::vector<std::uint32_t> ready;
     std::vector<std::uint32_t> leaving;
     std::vector<Action> actions;
@@ -235,6 +248,7 @@ struct AgentEngine::Impl {
     std::vector<double> window_removals;
     std::vector<double> window_arrivals;
     StepOutputs out;
+    std::vector<std::uint32_t> flow_cells; // flow_index of the cells of out.flows not zero
 
     // ---- Results.
     PersonDistributions distributions;
@@ -392,13 +406,16 @@ struct AgentEngine::Impl {
     void choose_routes_and_programmes(const Scenario& parameters);
     void compute_rates();
     void set_factor_bound(double bound);
-    void create_initial_persons();
+    // Creates the persons of the initial state; `alongside` runs on the calling thread while the
+    // other threads begin (it must not throw).
+    void create_initial_persons(const std::function<void()>& alongside);
     void initialize();
     void step_once();
     void redraw(bool returned_only);
     template <class Handle>
     void parallel_pass(int clock, std::uint32_t new_end, Handle&& handle);
     void merge(Worker& w);
+    void clear_step_outputs();
     void merge_all();
     void carry_out();
     void apply(Worker& w, const Action& action);
@@ -409,10 +426,12 @@ struct AgentEngine::Impl {
     void at_node_step(Worker& w, RandomStream& rng, std::uint32_t id);
     void stop(Worker& w, std::uint32_t id);
     void admit_to_detention();
+    void admit_in(int country, std::span<Candidate> stopped_here);
     void process(Worker& w, std::uint32_t id);
     void shelter_or_prison(Worker& w, std::uint32_t id);
     void collect_removable();
     void allocate_removals(Date today);
+    void remove_from(int sender, Action* decided);
     double room(int channel) const;
     double scheduled_flights(int programme, int at_step) const;
     void to_returned(Worker& w, RandomStream& rng, std::uint32_t id, int country);
@@ -587,9 +606,9 @@ void AgentEngine::Impl::set_factor_bound(double bound) {
     }
 }
 
-// The persons of the initial state, made and given their clocks in parallel (each thread
-// writes its own part of the arrays first, so their memory is placed by the thread using it).
-void AgentEngine::Impl::create_initial_persons() {
+// The persons of the initial state, made and given their clocks in parallel, in chunks shared
+// dynamically among the threads (the calling thread joins once `alongside` is done).
+void AgentEngine::Impl::create_initial_persons(const std::function<void()>& alongside) {
     const Scenario& s = scenario;
     const double dt = s.dt_days;
     struct Block {
@@ -705,29 +724,36 @@ void AgentEngine::Impl::create_initial_persons() {
     detained_steps.resize(total);
     first_departure.resize(total);
 
-    // Each thread fills, and schedules from step 1, a contiguous part of the persons.
+    // The threads fill, and schedule from step 1, the persons in chunks; the calling thread
+    // first does `alongside`.
+    const auto chunks = static_cast<std::int64_t>((total + chunk_initial - 1) / chunk_initial);
 #pragma omp parallel num_threads(threads)
     {
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        const auto team = static_cast<std::size_t>(omp_get_num_threads());
-        Worker& w = workers[t];
-        const std::size_t begin = total * t / team;
-        const std::size_t end = total * (t + 1) / team;
-        auto block = std::upper_bound(blocks.begin(), blocks.end(), begin,
-                                      [](std::size_t i, const Block& b) { return i < b.first; });
-        for (std::size_t i = begin; i < end; ++i) {
-            while (i >= std::prev(block)->first + std::prev(block)->size) {
-                ++block;
+        if (omp_get_thread_num() == 0) {
+            alongside();
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (std::int64_t c = 0; c < chunks; ++c) {
+            Worker& w = workers[static_cast<std::size_t>(omp_get_thread_num())];
+            const std::size_t begin = static_cast<std::size_t>(c) * chunk_initial;
+            const std::size_t end = std::min(total, begin + chunk_initial);
+            auto block =
+                std::upper_bound(blocks.begin(), blocks.end(), begin,
+                                 [](std::size_t i, const Block& b) { return i < b.first; });
+            for (std::size_t i = begin; i < end; ++i) {
+                while (i >= std::prev(block)->first + std::prev(block)->size) {
+                    ++block;
+                }
+                const Person& p = std::prev(block)->person;
+                const auto id = static_cast<std::uint32_t>(i);
+                persons[i] = p;
+                route_node[i] = RouteTrie::root(p.country);
+                // Initial detainees have been held since the start.
+                detained_steps[i] = 0;
+                first_departure[i] = never;
+                RandomStream rng(seed, 0, id, Purpose::agent_start);
+                schedule(w, id, any_clock(rng, persons[i], 1));
             }
-            const Person& p = std::prev(block)->person;
-            const auto id = static_cast<std::uint32_t>(i);
-            persons[i] = p;
-            route_node[i] = RouteTrie::root(p.country);
-            // Initial detainees have been held since the start.
-            detained_steps[i] = 0;
-            first_departure[i] = never;
-            RandomStream rng(seed, 0, id, Purpose::agent_start);
-            schedule(w, id, any_clock(rng, persons[i], 1));
         }
     }
 }
@@ -783,7 +809,20 @@ void AgentEngine::Impl::initialize() {
     out.resize(s);
     out.deterrence_factor = 1.0;
 
-    create_initial_persons();
+    // The observers start (files are created) while the persons are.
+    std::exception_ptr start_error;
+    create_initial_persons([&] {
+        try {
+            for (Observer* o : observers) {
+                o->start(s, info);
+            }
+        } catch (...) {
+            start_error = std::current_exception();
+        }
+    });
+    if (start_error) {
+        std::rethrow_exception(start_error);
+    }
     new_first = static_cast<std::uint32_t>(persons.size());
     step = 0;
     if (trace_size > 0) {
@@ -795,9 +834,6 @@ void AgentEngine::Impl::initialize() {
     }
     account();
     initial_total = static_cast<double>(persons.size());
-    for (Observer* o : observers) {
-        o->start(s, info);
-    }
     if (check) {
         check_invariants();
     }
@@ -870,7 +906,11 @@ void AgentEngine::Impl::merge(Worker& w) {
     w.touched_stocks.clear();
     const std::size_t cells = static_cast<std::size_t>(countries) * groups;
     for (const std::uint32_t i : w.touched_flows) {
-        out.flows[i / cells].data()[i % cells] += static_cast<double>(w.flows[i]);
+        double& total = out.flows[i / cells].data()[i % cells];
+        if (total == 0) {
+            flow_cells.push_back(i);
+        }
+        total += static_cast<double>(w.flows[i]);
         w.flows[i] = 0;
     }
     w.touched_flows.clear();
@@ -895,6 +935,17 @@ void AgentEngine::Impl::merge(Worker& w) {
         by_destination[i] += static_cast<double>(w.by_destination[i]);
         w.by_destination[i] = 0;
     }
+}
+
+// As StepOutputs::clear_flows, clearing only the cells of the flows that are not zero (most of
+// them are: clearing them all every step cost more than the rest of the step's accounting).
+void AgentEngine::Impl::clear_step_outputs() {
+    const std::size_t cells = static_cast<std::size_t>(countries) * groups;
+    for (const std::uint32_t i : flow_cells) {
+        out.flows[i / cells].data()[i % cells] = 0;
+    }
+    flow_cells.clear();
+    out.clear_step_totals();
 }
 
 void AgentEngine::Impl::merge_all() {
@@ -942,7 +993,7 @@ void AgentEngine::Impl::redraw(bool returned_only) {
 void AgentEngine::Impl::step_once() {
     ++step;
     const Date today = scenario.date_of_step(step - 1);
-    out.clear_flows();
+    clear_step_outputs();
 
     apply_policy(today); // 1 parameters in force; a change redraws every clock
     depart(today);       // 2 departures (new persons); the deterrence factor for re-migration
@@ -1051,7 +1102,12 @@ void AgentEngine::Impl::depart(Date today) {
         route_node.insert(route_node.end(), k, RouteTrie::root(d.origin));
         detained_steps.insert(detained_steps.end(), k, 0);
         first_departure.insert(first_departure.end(), k, static_cast<Step>(step));
-        out.flows[static_cast<int>(Flow::departures)](d.origin, d.group) += static_cast<double>(n);
+        double& flowed = out.flows[static_cast<int>(Flow::departures)](d.origin, d.group);
+        if (flowed == 0) {
+            flow_cells.push_back(
+                static_cast<std::uint32_t>(flow_index(Flow::departures, d.origin, d.group)));
+        }
+        flowed += static_cast<double>(n);
         departures_total += static_cast<double>(n);
     }
     if (trace_size > 0) {
@@ -1181,104 +1237,146 @@ void AgentEngine::Impl::stop(Worker& w, std::uint32_t id) {
 
 // Phase 5. As the cohort engine: free beds; if the people stopped exceed them, priority classes
 // from the highest, each taking a multivariate hypergeometric share of the beds left; then the
-// persons admitted in each group, uniformly among those stopped.
+// persons admitted in each group, uniformly among those stopped. Countries are independent here
+// (their own beds, their own stream): each is decided on any thread, and the decisions are then
+// carried out in parallel.
 void AgentEngine::Impl::admit_to_detention() {
-    const Scenario& s = *now;
+    // The candidates, each with its place in this concatenation of the threads' lists.
     candidates.clear();
-    for (Worker& w : workers) {
-        candidates.insert(candidates.end(), w.stopped.begin(), w.stopped.end());
-        w.stopped.clear();
+    stopped_start.assign(workers.size() + 1, 0);
+    for (std::size_t t = 0; t < workers.size(); ++t) {
+        for (Candidate c : workers[t].stopped) {
+            c.slot = static_cast<std::uint32_t>(candidates.size());
+            candidates.push_back(c);
+        }
+        stopped_start[t + 1] = static_cast<std::uint32_t>(candidates.size());
     }
     if (candidates.empty()) {
         return;
     }
-    // In order of (country, group, person): by cell (a counting sort), then by person.
-    const std::size_t cells = static_cast<std::size_t>(countries) * groups;
-    std::vector<std::uint32_t> cell_start(cells + 1, 0);
+    // By country (a counting sort); each country's candidates are put in order of (group,
+    // person) by the thread that decides for the country.
+    country_start.assign(static_cast<std::size_t>(countries) + 1, 0);
     for (const Candidate& c : candidates) {
-        ++cell_start[static_cast<std::size_t>(c.country) * groups + c.group + 1];
+        ++country_start[static_cast<std::size_t>(c.country) + 1];
     }
-    std::partial_sum(cell_start.begin(), cell_start.end(), cell_start.begin());
+    std::partial_sum(country_start.begin(), country_start.end(), country_start.begin());
     sorted_candidates.resize(candidates.size());
     {
-        std::vector<std::uint32_t> next(cell_start.begin(), cell_start.end() - 1);
+        std::vector<std::uint32_t> next(country_start.begin(), country_start.end() - 1);
         for (const Candidate& c : candidates) {
-            sorted_candidates[next[static_cast<std::size_t>(c.country) * groups + c.group]++] = c;
+            sorted_candidates[next[c.country]++] = c;
         }
     }
-    for (std::size_t cell = 0; cell < cells; ++cell) {
-        if (cell_start[cell + 1] - cell_start[cell] > 1) {
-            std::sort(sorted_candidates.begin() + cell_start[cell],
-                      sorted_candidates.begin() + cell_start[cell + 1],
-                      [](const Candidate& a, const Candidate& b) { return a.person < b.person; });
+    busy_countries.clear();
+    for (int c = 0; c < countries; ++c) {
+        if (country_start[c + 1] > country_start[c]) {
+            busy_countries.push_back(c);
         }
     }
-    candidates.swap(sorted_candidates);
-    RandomStream rng(seed, step_counter(), 0, Purpose::agent_intake_choice);
-    std::vector<double> waiting_by_group(groups), counts(groups), admitted(groups), taken(groups);
-    std::vector<std::uint32_t> list;
-    for (std::size_t first = 0; first < candidates.size();) {
-        const int c = candidates[first].country;
-        std::size_t last = first;
-        std::fill(waiting_by_group.begin(), waiting_by_group.end(), 0.0);
-        while (last < candidates.size() && candidates[last].country == c) {
-            waiting_by_group[candidates[last].group] += 1;
-            ++last;
+    intake_outcome.resize(candidates.size());
+    run_parallel(
+        busy_countries.size(),
+        [&](Worker&, std::size_t begin, std::size_t end) {
+            for (std::size_t k = begin; k < end; ++k) {
+                const int c = busy_countries[k];
+                const std::size_t first = country_start[c];
+                admit_in(c, std::span<Candidate>(sorted_candidates.data() + first,
+                                                 country_start[c + 1] - first));
+            }
+        },
+        1);
+    // Carried out by the thread that stopped each person, whose cache holds their record.
+    const auto carry_out_stopped = [&](Worker& w, std::size_t t) {
+        const auto& stopped_by_t = workers[t].stopped;
+        for (std::size_t i = 0; i < stopped_by_t.size(); ++i) {
+            apply(w, {stopped_by_t[i].person, intake_outcome[stopped_start[t] + i], 0, 0});
         }
-        const double waiting = static_cast<double>(last - first);
-        const int facility = s.detention_facility(c);
-        double in_detention = 0;
+    };
+    if (threads == 1 || candidates.size() < parallel_chunks * chunk_actions) {
+        for (std::size_t t = 0; t < workers.size(); ++t) {
+            carry_out_stopped(workers[0], t);
+        }
+    } else {
+#pragma omp parallel num_threads(threads)
+        {
+            Worker& w = workers[static_cast<std::size_t>(omp_get_thread_num())];
+            for (auto t = static_cast<std::size_t>(omp_get_thread_num()); t < workers.size();
+                 t += static_cast<std::size_t>(omp_get_num_threads())) {
+                carry_out_stopped(w, t);
+            }
+        }
+    }
+    for (Worker& w : workers) {
+        w.stopped.clear();
+    }
+    merge_all();
+}
+
+// Phase 5 in one country, for the persons stopped there this step: the outcome of each, in
+// intake_outcome[slot].
+void AgentEngine::Impl::admit_in(int c, std::span<Candidate> stopped_here) {
+    const Scenario& s = *now;
+    std::sort(stopped_here.begin(), stopped_here.end(), [](const Candidate& a, const Candidate& b) {
+        return std::tie(a.group, a.person) < std::tie(b.group, b.person);
+    });
+    RandomStream rng(seed, step_counter(), static_cast<std::uint32_t>(c),
+                     Purpose::agent_intake_choice);
+    std::vector<double> waiting_by_group(groups, 0.0), admitted(groups, 0.0);
+    for (const Candidate& candidate : stopped_here) {
+        waiting_by_group[candidate.group] += 1;
+    }
+    const double waiting = static_cast<double>(stopped_here.size());
+    const int facility = s.detention_facility(c);
+    double in_detention = 0;
+    for (int g = 0; g < groups; ++g) {
+        in_detention += static_cast<double>(stocks[stock_index(c, detained, g)]);
+    }
+    double free_beds =
+        facility < 0 ? 0.0
+                     : agents::whole(std::max(0.0, s.facilities[facility].capacity - in_detention));
+    if (waiting <= free_beds) {
+        admitted = waiting_by_group;
+    } else {
+        const auto& priority = s.enforcement[c].priority;
+        std::vector<double> classes;
         for (int g = 0; g < groups; ++g) {
-            in_detention += static_cast<double>(stocks[stock_index(c, detained, g)]);
+            classes.push_back(priority[profile(g)]);
         }
-        double free_beds =
-            facility < 0
-                ? 0.0
-                : agents::whole(std::max(0.0, s.facilities[facility].capacity - in_detention));
-        std::fill(admitted.begin(), admitted.end(), 0.0);
-        if (waiting <= free_beds) {
-            admitted = waiting_by_group;
-        } else {
-            const auto& priority = s.enforcement[c].priority;
-            std::vector<double> classes;
+        std::sort(classes.begin(), classes.end(), std::greater<>());
+        classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+        std::vector<double> counts(groups), taken(groups);
+        for (std::size_t k = 0; k < classes.size() && free_beds > 0; ++k) {
+            double in_class = 0;
             for (int g = 0; g < groups; ++g) {
-                classes.push_back(priority[profile(g)]);
+                counts[g] = priority[profile(g)] == classes[k] ? waiting_by_group[g] : 0.0;
+                in_class += counts[g];
             }
-            std::sort(classes.begin(), classes.end(), std::greater<>());
-            classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
-            for (std::size_t k = 0; k < classes.size() && free_beds > 0; ++k) {
-                double in_class = 0;
-                for (int g = 0; g < groups; ++g) {
-                    counts[g] = priority[profile(g)] == classes[k] ? waiting_by_group[g] : 0.0;
-                    in_class += counts[g];
-                }
-                agents::choose(rng, counts, std::min(free_beds, in_class), taken);
-                for (int g = 0; g < groups; ++g) {
-                    admitted[g] += taken[g];
-                    free_beds -= taken[g];
-                }
+            agents::choose(rng, counts, std::min(free_beds, in_class), taken);
+            for (int g = 0; g < groups; ++g) {
+                admitted[g] += taken[g];
+                free_beds -= taken[g];
             }
         }
-        // Which persons: uniformly within each group.
-        for (std::size_t i = first; i < last;) {
-            const int g = candidates[i].group;
-            std::size_t j = i;
-            list.clear();
-            while (j < last && candidates[j].group == g) {
-                list.push_back(candidates[j].person);
-                ++j;
-            }
-            const auto k = static_cast<std::size_t>(admitted[g]);
-            shuffle_to_back(rng, list, k);
-            for (std::size_t n = 0; n < list.size(); ++n) {
-                actions.push_back(
-                    {list[n], n >= list.size() - k ? Outcome::admitted : Outcome::overflow, 0, 0});
-            }
-            i = j;
-        }
-        first = last;
     }
-    carry_out();
+    // Which persons: uniformly within each group (their slots shuffled in the order of persons).
+    std::vector<std::uint32_t> slots;
+    for (std::size_t i = 0; i < stopped_here.size();) {
+        const int g = stopped_here[i].group;
+        std::size_t j = i;
+        slots.clear();
+        while (j < stopped_here.size() && stopped_here[j].group == g) {
+            slots.push_back(stopped_here[j].slot);
+            ++j;
+        }
+        const auto k = static_cast<std::size_t>(admitted[g]);
+        shuffle_to_back(rng, slots, k);
+        for (std::size_t n = 0; n < slots.size(); ++n) {
+            intake_outcome[slots[n]] =
+                n >= slots.size() - k ? Outcome::admitted : Outcome::overflow;
+        }
+        i = j;
+    }
 }
 
 // Phase 6 for one detainee whose event is due: released after the maximum period (unless
@@ -1346,9 +1444,16 @@ void AgentEngine::Impl::shelter_or_prison(Worker& w, std::uint32_t id) {
 // The removable detainees of each (country, group), in a fixed order: those still removable from
 // earlier steps in their order, then this step's new ones by person.
 void AgentEngine::Impl::collect_removable() {
-    for (auto& list : removable) {
-        std::erase_if(list, [&](std::uint32_t id) { return persons[id].status != detained; });
-    }
+    // Those no longer detained leave the lists (the lists on any thread).
+    run_parallel(
+        removable.size(),
+        [&](Worker&, std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) {
+                std::erase_if(removable[i],
+                              [&](std::uint32_t id) { return persons[id].status != detained; });
+            }
+        },
+        chunk_lists);
     std::vector<std::uint32_t> fresh;
     for (Worker& w : workers) {
         fresh.insert(fresh.end(), w.removable.begin(), w.removable.end());
@@ -1431,8 +1536,10 @@ void AgentEngine::Impl::allocate_removals(Date today) {
     } capacity(*this, rng);
 
     std::vector<double> removable_count(groups);
-    RemovalMoves moved;
-
+    moves.resize(static_cast<std::size_t>(countries));
+    busy_countries.clear();
+    country_start.resize(static_cast<std::size_t>(countries) + 1);
+    std::size_t removed = 0; // actions of the senders so far
     for (int c = 0; c < countries; ++c) {
         if (detention_ages[c] == 0) {
             continue;
@@ -1446,38 +1553,67 @@ void AgentEngine::Impl::allocate_removals(Date today) {
         if (!any) {
             continue;
         }
+        RemovalMoves& moved = moves[c];
         deportsim::allocate_removals(
             s, c, today, programme_order, agreement_list, removable_count, programme_seats_left,
             std::span<double>(out.programme_passengers.data(),
                               static_cast<std::size_t>(out.programme_passengers.size())),
             capacity, moved);
-
-        // Which persons leave detention, and where each goes.
+        std::size_t moving = 0;
         for (int g = 0; g < groups; ++g) {
-            if (moved[g].empty()) {
-                continue;
-            }
-            std::size_t total = 0;
             for (const auto& [ch, n] : moved[g]) {
-                total += static_cast<std::size_t>(n);
-            }
-            auto& list = removable[static_cast<std::size_t>(c) * groups + g];
-            shuffle_to_back(rng, list, total);
-            std::size_t next = list.size() - total;
-            for (const auto& [ch, n] : moved[g]) {
-                const auto k = static_cast<std::size_t>(n);
+                moving += static_cast<std::size_t>(n);
                 if (ch >= 0 && s.agreements[ch].disposition == Disposition::release) {
                     // Counted as held while the flights were filled, as the cohort engine.
-                    held[ch] -= static_cast<std::int64_t>(k);
-                }
-                for (std::size_t i = 0; i < k; ++i) {
-                    actions.push_back({list[next++], Outcome::removed, c, ch});
+                    held[ch] -= static_cast<std::int64_t>(n);
                 }
             }
-            list.resize(list.size() - total);
+        }
+        if (moving > 0) {
+            busy_countries.push_back(c);
+            country_start[c] = static_cast<std::uint32_t>(removed);
+            removed += moving;
         }
     }
+    // Which persons leave detention, and where each goes: each sender decided on any thread,
+    // from its own stream, into its own part of the actions; then carried out in parallel.
+    actions.resize(removed);
+    run_parallel(
+        busy_countries.size(),
+        [&](Worker&, std::size_t begin, std::size_t end) {
+            for (std::size_t k = begin; k < end; ++k) {
+                remove_from(busy_countries[k], actions.data() + country_start[busy_countries[k]]);
+            }
+        },
+        1);
     carry_out();
+}
+
+// Phase 7 in one sender: the persons of each group moved by allocate_removals, uniformly among
+// the group's removable detainees; their actions from `decided` on.
+void AgentEngine::Impl::remove_from(int c, Action* decided) {
+    RandomStream rng(seed, step_counter(), 1 + static_cast<std::uint32_t>(c),
+                     Purpose::agent_removal_choice);
+    const RemovalMoves& moved = moves[c];
+    for (int g = 0; g < groups; ++g) {
+        if (moved[g].empty()) {
+            continue;
+        }
+        std::size_t total = 0;
+        for (const auto& [ch, n] : moved[g]) {
+            total += static_cast<std::size_t>(n);
+        }
+        auto& list = removable[static_cast<std::size_t>(c) * groups + g];
+        shuffle_to_back(rng, list, total);
+        std::size_t next = list.size() - total;
+        for (const auto& [ch, n] : moved[g]) {
+            const auto k = static_cast<std::size_t>(n);
+            for (std::size_t i = 0; i < k; ++i) {
+                *decided++ = {list[next++], Outcome::removed, c, ch};
+            }
+        }
+        list.resize(list.size() - total);
+    }
 }
 
 // One person's outcome of a capacity phase (any thread).

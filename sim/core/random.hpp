@@ -35,7 +35,9 @@ enum class Purpose : std::uint32_t {
     initial,
     agent, // agent mode: one stream per person
     // Agent mode (sim/core/agents.cpp). Per person: cell = person index, one stream per
-    // (step, person, purpose). Per phase: cell 0, one stream per (step, purpose) drawn in order.
+    // (step, person, purpose). Per phase: cell 0, one stream per (step, purpose) drawn in order;
+    // per country where countries are decided apart (intake: cell = country; the persons each
+    // sender removes: cell = 1 + sender).
     agent_departures,     // per departure stream (cell = stream index): persons leaving
     agent_start,          // per person: clocks of the initial state
     agent_travel,         // per person: re-migration, movement, enforcement (phases 2-4)
@@ -46,8 +48,8 @@ enum class Purpose : std::uint32_t {
     agent_onward,         // per person: clocks after onward return or waiting (phase 8)
     agent_release,        // per person: clocks after release from a prison (phase 9)
     agent_redraw,         // per person: clocks redrawn after a change of parameters (phase 1)
-    agent_intake_choice,  // per phase: who is admitted to detention (phase 5)
-    agent_removal_choice, // per phase: who is removed where (phase 7)
+    agent_intake_choice,  // per country: who is admitted to detention (phase 5)
+    agent_removal_choice, // per phase: how many are removed where; per sender: who (phase 7)
     agent_onward_choice,  // per phase: who takes the seats home from shelters (phase 8)
     agent_release_choice, // per phase: who released from a prison goes home (phase 9)
     agent_trace,          // per phase: the random sample of persons whose days are traced

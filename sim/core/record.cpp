@@ -30,6 +30,10 @@ void StepOutputs::clear_flows() {
     for (auto& flow : flows) {
         flow.setZero();
     }
+    clear_step_totals();
+}
+
+void StepOutputs::clear_step_totals() {
     removals_by_destination.setZero();
     programme_flights.setZero();
     programme_passengers.setZero();

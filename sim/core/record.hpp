@@ -57,6 +57,7 @@ struct StepOutputs {
 
     void resize(const Scenario& scenario); // shapes every array and sets it to zero
     void clear_flows();                    // zero everything that is per step
+    void clear_step_totals();              // zero what is per step but the flows
 };
 
 class Observer {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <new>
 
 namespace deportsim::hdf5 {
@@ -248,8 +249,16 @@ void write_strings(hid_t dataset, const std::vector<std::string>& values, const 
         pointers.push_back(value.c_str());
     }
     const Handle type = utf8_string_type(file);
-    check_status(H5Dwrite(dataset, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
-                 file, "write " + object_path(dataset));
+    const std::string action = "write " + object_path(dataset);
+    // Strings are converted on writing, through a buffer HDF5 allocates and clears for each
+    // write: 1 MiB by default, which cost more than the strings (milliseconds per file). A buffer
+    // for these strings: 32 bytes each, as the file's variable-length elements need 16.
+    const Handle transfer = own(H5Pcreate(H5P_DATASET_XFER), file, action);
+    const std::size_t buffer =
+        std::clamp<std::size_t>(values.size() * 32, 1024, std::size_t{1} << 20);
+    check_status(H5Pset_buffer(transfer.get(), buffer, nullptr, nullptr), file, action);
+    check_status(H5Dwrite(dataset, type.get(), H5S_ALL, H5S_ALL, transfer.get(), pointers.data()),
+                 file, action);
 }
 
 std::vector<std::string> read_strings(hid_t dataset, const std::string& file) {
@@ -458,6 +467,59 @@ bool ChunkFilters::run(
         if (!filter_task(filter, static_cast<std::size_t>(task))) {
             failed = true;
         }
+    }
+    return !failed;
+}
+
+bool ChunkFilters::run(
+    std::size_t tasks,
+    const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task,
+    std::span<const std::size_t> write_order,
+    const std::function<void(std::size_t task)>& write_task) {
+    if (write_order.size() != tasks) {
+        throw InternalError("ChunkFilters::run: " + std::to_string(write_order.size()) +
+                            " writes for " + std::to_string(tasks) + " tasks");
+    }
+    const auto count = static_cast<std::ptrdiff_t>(tasks);
+    const int threads =
+        static_cast<int>(std::min<std::size_t>(filters_.size(), std::max<std::size_t>(tasks, 1)));
+    const auto filtered = std::make_unique<std::atomic<bool>[]>(tasks);
+    std::atomic<bool> failed{false};
+    std::size_t written = 0;  // by the calling thread only
+    std::exception_ptr error; // from write_task
+    // Writes the tasks that are next in write_order and filtered.
+    const auto write_ready = [&] {
+        while (written < tasks && !failed.load(std::memory_order_relaxed) &&
+               filtered[write_order[written]].load(std::memory_order_acquire)) {
+            try {
+                write_task(write_order[written]);
+            } catch (...) {
+                error = std::current_exception();
+                failed = true;
+                return;
+            }
+            ++written;
+        }
+    };
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (std::ptrdiff_t task = 0; task < count; ++task) {
+        if (failed.load(std::memory_order_relaxed)) {
+            continue;
+        }
+        const int thread = omp_get_thread_num();
+        if (filter_task(*filters_[static_cast<std::size_t>(thread)],
+                        static_cast<std::size_t>(task))) {
+            filtered[static_cast<std::size_t>(task)].store(true, std::memory_order_release);
+        } else {
+            failed = true;
+        }
+        if (thread == 0) {
+            write_ready();
+        }
+    }
+    write_ready();
+    if (error) {
+        std::rethrow_exception(error);
     }
     return !failed;
 }

@@ -192,7 +192,7 @@ struct ChunkJob {
 };
 
 // Filters the jobs on the filters' threads, largest first so that the threads finish
-// together, then writes them in order with H5Dwrite_chunk.
+// together, and writes them in the jobs' order with H5Dwrite_chunk as they are ready.
 void write_chunks(std::vector<ChunkJob>& jobs, hdf5::ChunkFilters& filters,
                   const std::string& file) {
     std::vector<std::size_t> order(jobs.size());
@@ -200,20 +200,30 @@ void write_chunks(std::vector<ChunkJob>& jobs, hdf5::ChunkFilters& filters,
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         return jobs[a].raw.size() > jobs[b].raw.size();
     });
-    const bool filtered = filters.run(order.size(), [&](hdf5::ChunkFilter& filter, std::size_t k) {
-        ChunkJob& job = jobs[order[k]];
-        const bool done = filter(job.raw, job.width, job.filtered);
-        job.raw = {}; // its memory back as soon as it is filtered
-        return done;
-    });
+    // Written in the jobs' order: task k is job order[k].
+    std::vector<std::size_t> write_order(jobs.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        write_order[order[k]] = k;
+    }
+    const bool filtered = filters.run(
+        order.size(),
+        [&](hdf5::ChunkFilter& filter, std::size_t k) {
+            ChunkJob& job = jobs[order[k]];
+            const bool done = filter(job.raw, job.width, job.filtered);
+            job.raw = {}; // its memory back as soon as it is filtered
+            return done;
+        },
+        write_order,
+        [&](std::size_t k) {
+            ChunkJob& job = jobs[order[k]];
+            // Filter mask 0: every filter of the pipeline (shuffle, deflate) was applied.
+            hdf5::check_status(H5Dwrite_chunk(job.dataset, H5P_DEFAULT, 0, &job.offset,
+                                              job.filtered.size(), job.filtered.data()),
+                               file, "write " + hdf5::object_path(job.dataset));
+            job.filtered = {};
+        });
     if (!filtered) {
         throw FileError("cannot compress the chunks of /persons for " + file);
-    }
-    for (const ChunkJob& job : jobs) {
-        // Filter mask 0: every filter of the pipeline (shuffle, deflate) was applied.
-        hdf5::check_status(H5Dwrite_chunk(job.dataset, H5P_DEFAULT, 0, &job.offset,
-                                          job.filtered.size(), job.filtered.data()),
-                           file, "write " + hdf5::object_path(job.dataset));
     }
     jobs.clear();
 }

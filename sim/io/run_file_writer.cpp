@@ -272,24 +272,33 @@ struct RunFileWriter::Impl {
     }
 
     // Chunk filters, one per thread that filters; the series with cells, largest chunk first
-    // (so that the threads finish together).
+    // (so that the threads finish together), and the order in which they are written: the
+    // series' order.
     std::unique_ptr<hdf5::ChunkFilters> filters;
     std::vector<Series*> filtered_series;
+    std::vector<std::size_t> write_order; // indices into filtered_series
 
-    // Filters the buffered steps of every series, on up to filters.size() threads, then writes
-    // them in the series' order: the file's bytes do not depend on the threads.
+    // Filters the buffered steps of every series, on up to filters.size() threads, and writes
+    // them in the series' order while the others are filtered (the file's bytes do not depend
+    // on the threads); then the series without cells.
     void flush() {
         if (time.buffered() == 0) {
             return;
         }
-        const bool filtered =
-            filters->run(filtered_series.size(), [&](hdf5::ChunkFilter& filter, std::size_t k) {
+        const bool filtered = filters->run(
+            filtered_series.size(),
+            [&](hdf5::ChunkFilter& filter, std::size_t k) {
                 return filtered_series[k]->filter_chunk(filter);
-            });
+            },
+            write_order, [&](std::size_t k) { filtered_series[k]->write_chunk(partial); });
         if (!filtered) {
             throw FileError("cannot compress a chunk for " + partial);
         }
-        for_each_series([&](Series& series) { series.write_chunk(partial); });
+        for_each_series([&](Series& series) {
+            if (!series.has_cells()) {
+                series.write_chunk(partial);
+            }
+        });
     }
 
     void create(const Scenario& scenario, const RunInfo& info);
@@ -578,9 +587,15 @@ void RunFileWriter::start(const Scenario& scenario, const RunInfo& info) {
             impl_->filtered_series.push_back(&series);
         }
     });
+    std::vector<Series*> in_order = impl_->filtered_series;
     std::stable_sort(
         impl_->filtered_series.begin(), impl_->filtered_series.end(),
         [](const Series* a, const Series* b) { return a->chunk_bytes() > b->chunk_bytes(); });
+    for (const Series* series : in_order) {
+        const auto k =
+            std::find(impl_->filtered_series.begin(), impl_->filtered_series.end(), series);
+        impl_->write_order.push_back(static_cast<std::size_t>(k - impl_->filtered_series.begin()));
+    }
 }
 
 void RunFileWriter::record(int step, const StepOutputs& outputs) {
@@ -661,6 +676,7 @@ void RunFileWriter::finish() {
     // group of an agents-mode run is written next).
     run.filters.reset();
     run.filtered_series.clear();
+    run.write_order.clear();
     run.for_each_series([](Series& series) { series = Series(); });
 }
 
