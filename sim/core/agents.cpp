@@ -131,6 +131,9 @@ struct alignas(64) Worker {
     std::vector<std::uint32_t> ready;     // sheltered, ready for onward return this step
     std::vector<std::uint32_t> leaving;   // leaving a prison this step
     RouteTrie::Cache trie;
+    // Room for phase 5's decisions in a country (kept from country to country).
+    std::vector<double> waiting, admitted, counts, taken, classes;
+    std::vector<std::uint32_t> slots;
 };
 
 // What becomes of one person, decided by a capacity phase (serially, in a fixed order) and then
@@ -426,7 +429,7 @@ struct AgentEngine::Impl {
     void at_node_step(Worker& w, RandomStream& rng, std::uint32_t id);
     void stop(Worker& w, std::uint32_t id);
     void admit_to_detention();
-    void admit_in(int country, std::span<Candidate> stopped_here);
+    void admit_in(Worker& w, int country, std::span<Candidate> stopped_here);
     void process(Worker& w, std::uint32_t id);
     void shelter_or_prison(Worker& w, std::uint32_t id);
     void collect_removable();
@@ -1277,12 +1280,13 @@ void AgentEngine::Impl::admit_to_detention() {
     intake_outcome.resize(candidates.size());
     run_parallel(
         busy_countries.size(),
-        [&](Worker&, std::size_t begin, std::size_t end) {
+        [&](Worker& w, std::size_t begin, std::size_t end) {
             for (std::size_t k = begin; k < end; ++k) {
                 const int c = busy_countries[k];
                 const std::size_t first = country_start[c];
-                admit_in(c, std::span<Candidate>(sorted_candidates.data() + first,
-                                                 country_start[c + 1] - first));
+                admit_in(w, c,
+                         std::span<Candidate>(sorted_candidates.data() + first,
+                                              country_start[c + 1] - first));
             }
         },
         1);
@@ -1315,14 +1319,17 @@ void AgentEngine::Impl::admit_to_detention() {
 
 // Phase 5 in one country, for the persons stopped there this step: the outcome of each, in
 // intake_outcome[slot].
-void AgentEngine::Impl::admit_in(int c, std::span<Candidate> stopped_here) {
+void AgentEngine::Impl::admit_in(Worker& w, int c, std::span<Candidate> stopped_here) {
     const Scenario& s = *now;
     std::sort(stopped_here.begin(), stopped_here.end(), [](const Candidate& a, const Candidate& b) {
         return std::tie(a.group, a.person) < std::tie(b.group, b.person);
     });
     RandomStream rng(seed, step_counter(), static_cast<std::uint32_t>(c),
                      Purpose::agent_intake_choice);
-    std::vector<double> waiting_by_group(groups, 0.0), admitted(groups, 0.0);
+    auto& waiting_by_group = w.waiting;
+    auto& admitted = w.admitted;
+    waiting_by_group.assign(groups, 0.0);
+    admitted.assign(groups, 0.0);
     for (const Candidate& candidate : stopped_here) {
         waiting_by_group[candidate.group] += 1;
     }
@@ -1339,13 +1346,17 @@ void AgentEngine::Impl::admit_in(int c, std::span<Candidate> stopped_here) {
         admitted = waiting_by_group;
     } else {
         const auto& priority = s.enforcement[c].priority;
-        std::vector<double> classes;
+        auto& classes = w.classes;
+        classes.clear();
         for (int g = 0; g < groups; ++g) {
             classes.push_back(priority[profile(g)]);
         }
         std::sort(classes.begin(), classes.end(), std::greater<>());
         classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
-        std::vector<double> counts(groups), taken(groups);
+        auto& counts = w.counts;
+        auto& taken = w.taken;
+        counts.resize(groups);
+        taken.resize(groups);
         for (std::size_t k = 0; k < classes.size() && free_beds > 0; ++k) {
             double in_class = 0;
             for (int g = 0; g < groups; ++g) {
@@ -1360,7 +1371,7 @@ void AgentEngine::Impl::admit_in(int c, std::span<Candidate> stopped_here) {
         }
     }
     // Which persons: uniformly within each group (their slots shuffled in the order of persons).
-    std::vector<std::uint32_t> slots;
+    auto& slots = w.slots;
     for (std::size_t i = 0; i < stopped_here.size();) {
         const int g = stopped_here[i].group;
         std::size_t j = i;
@@ -2097,11 +2108,24 @@ void AgentEngine::Impl::check_invariants() const {
 // Results
 
 void AgentEngine::Impl::finish_results() {
-    // Each person is removed at most once a step: (person, step) orders the log completely.
-    std::sort(removal_log.begin(), removal_log.end(),
-              [](const RemovalRecord& a, const RemovalRecord& b) {
-                  return std::tie(a.person, a.step) < std::tie(b.person, b.step);
-              });
+    // In order of (person, step), which orders the log completely (a person is removed at most
+    // once a step). The log is in order of steps already (merged step by step), so a stable sort
+    // by person will do: a radix sort, 16 bits at a time.
+    {
+        std::vector<RemovalRecord> sorted(removal_log.size());
+        std::vector<std::size_t> start(std::size_t{1} << 16);
+        for (const int shift : {0, 16}) {
+            std::fill(start.begin(), start.end(), 0);
+            for (const RemovalRecord& r : removal_log) {
+                ++start[(r.person >> shift) & 0xFFFFu];
+            }
+            std::exclusive_scan(start.begin(), start.end(), start.begin(), std::size_t{0});
+            for (const RemovalRecord& r : removal_log) {
+                sorted[start[(r.person >> shift) & 0xFFFFu]++] = r;
+            }
+            removal_log.swap(sorted);
+        }
+    }
     auto& d = distributions;
     d.removals_per_person.assign(1, 0);
     d.departure_to_first_removal.assign(static_cast<std::size_t>(steps_total) + 1, 0);

@@ -182,12 +182,14 @@ Variable dimension(hid_t group, const char* name, hsize_t size, const std::strin
     return v;
 }
 
-// One chunk as HDF5's shuffle and deflate filters store it.
+// One chunk as HDF5's shuffle and deflate filters store it: its elements (chunk_elements, or
+// the whole variable) in the block's columns, which outlive the job, or in `owned`.
 struct ChunkJob {
     hid_t dataset;
     hsize_t offset; // first element
     std::size_t width;
-    std::vector<unsigned char> raw; // chunk_elements (or the whole variable) elements
+    std::span<const unsigned char> raw;
+    std::vector<unsigned char> owned; // a chunk put together from more than one block
     std::vector<unsigned char> filtered;
 };
 
@@ -210,7 +212,8 @@ void write_chunks(std::vector<ChunkJob>& jobs, hdf5::ChunkFilters& filters,
         [&](hdf5::ChunkFilter& filter, std::size_t k) {
             ChunkJob& job = jobs[order[k]];
             const bool done = filter(job.raw, job.width, job.filtered);
-            job.raw = {}; // its memory back as soon as it is filtered
+            job.raw = {};
+            job.owned = {}; // its memory back as soon as it is filtered
             return done;
         },
         write_order,
@@ -229,7 +232,8 @@ void write_chunks(std::vector<ChunkJob>& jobs, hdf5::ChunkFilters& filters,
 }
 
 // A large one-dimensional variable filled in order: values are appended, and each whole chunk
-// (and, at the end, the last one, padded) becomes a job.
+// (and, at the end, the last one, padded) becomes a job. A whole chunk of the values appended
+// is used where it is (they must outlive the job); the rest is copied until its chunk is whole.
 class Column {
 public:
     template <class T>
@@ -258,6 +262,18 @@ public:
         const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
         std::size_t done = 0;
         while (done < values.size()) {
+            if (pending_.empty() && values.size() - done >= chunk_) {
+                jobs.push_back(
+                    {variable_.id(),
+                     written_,
+                     width_,
+                     std::span<const unsigned char>(bytes + done * width_, chunk_ * width_),
+                     {},
+                     {}});
+                written_ += chunk_;
+                done += chunk_;
+                continue;
+            }
             const std::size_t take = std::min(values.size() - done, chunk_ - pending_elements());
             pending_.insert(pending_.end(), bytes + done * width_, bytes + (done + take) * width_);
             done += take;
@@ -282,7 +298,8 @@ public:
 private:
     std::size_t pending_elements() const { return pending_.size() / width_; }
     void flush(std::vector<ChunkJob>& jobs) {
-        jobs.push_back({variable_.id(), written_, width_, std::move(pending_), {}});
+        jobs.push_back({variable_.id(), written_, width_, {}, std::move(pending_), {}});
+        jobs.back().raw = jobs.back().owned;
         written_ += chunk_;
         pending_ = {};
         pending_.reserve(chunk_ * width_);
