@@ -99,8 +99,6 @@ constexpr std::size_t parallel_chunks = 2;
 constexpr std::size_t chunk_actions = 64;
 // Persons of the initial state per chunk.
 constexpr std::size_t chunk_initial = 16384;
-// Removable lists per chunk when they are collected in parallel.
-constexpr std::size_t chunk_lists = 16;
 
 // Someone stopped by enforcement this step, waiting for a bed, and their place among all the
 // persons stopped (set in phase 5).
@@ -196,9 +194,10 @@ struct AgentEngine::Impl {
     std::vector<int> route_steps;
     std::vector<std::vector<int>> choice_routes;        // [node * slots + slot]
     std::vector<std::vector<double>> choice_cumulative; // cumulative probabilities
-    std::vector<int> detention_ages;   // release age A by country; 0 without a facility
-    std::vector<int> detention_stages; // k by country
-    int return_delay = 0;              // re-migration delay in steps
+    std::vector<int> detention_ages;      // release age A by country; 0 without a facility
+    std::vector<int> detention_stages;    // k by country
+    std::vector<int> detention_countries; // those with a detention facility
+    int return_delay = 0;                 // re-migration delay in steps
     std::vector<int> programme_order;
 
     // ---- Rates in force (recomputed when parameters change).
@@ -508,10 +507,12 @@ void AgentEngine::Impl::build_structure() {
     choose_routes_and_programmes(s);
     detention_ages.assign(countries, 0);
     detention_stages.assign(countries, 1);
+    detention_countries.clear();
     for (int c = 0; c < countries; ++c) {
         if (s.detention_facility(c) < 0) {
             continue;
         }
+        detention_countries.push_back(c);
         const auto& e = s.enforcement[c];
         detention_ages[c] = std::max(1, static_cast<int>(std::llround(e.max_detention_days / dt)));
         detention_stages[c] = std::max(1, e.processing_stages);
@@ -1277,6 +1278,10 @@ void AgentEngine::Impl::admit_to_detention() {
             busy_countries.push_back(c);
         }
     }
+    // The countries with most candidates first, so that the threads finish together.
+    std::stable_sort(busy_countries.begin(), busy_countries.end(), [&](int a, int b) {
+        return country_start[a + 1] - country_start[a] > country_start[b + 1] - country_start[b];
+    });
     intake_outcome.resize(candidates.size());
     run_parallel(
         busy_countries.size(),
@@ -1455,16 +1460,20 @@ void AgentEngine::Impl::shelter_or_prison(Worker& w, std::uint32_t id) {
 // The removable detainees of each (country, group), in a fixed order: those still removable from
 // earlier steps in their order, then this step's new ones by person.
 void AgentEngine::Impl::collect_removable() {
-    // Those no longer detained leave the lists (the lists on any thread).
+    // Those no longer detained leave the lists (each country's lists on any thread; only
+    // countries with detention have any).
     run_parallel(
-        removable.size(),
+        detention_countries.size(),
         [&](Worker&, std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i) {
-                std::erase_if(removable[i],
-                              [&](std::uint32_t id) { return persons[id].status != detained; });
+            for (std::size_t k = begin; k < end; ++k) {
+                const auto first = static_cast<std::size_t>(detention_countries[k]) * groups;
+                for (std::size_t i = first; i < first + groups; ++i) {
+                    std::erase_if(removable[i],
+                                  [&](std::uint32_t id) { return persons[id].status != detained; });
+                }
             }
         },
-        chunk_lists);
+        1);
     std::vector<std::uint32_t> fresh;
     for (Worker& w : workers) {
         fresh.insert(fresh.end(), w.removable.begin(), w.removable.end());
