@@ -10,8 +10,10 @@
 #        benchmarks/agents/run_benchmarks.sh --callgrind [BENCH_BINARY] (instruction counts per
 #        thread for 1 and 2 threads at PEOPLE=1e6: thread-independent figures of the speed-up)
 #
-# OpenMP settings are left as the environment gives them (libgomp's default: idle threads spin
-# briefly before they sleep), and printed with the figures.
+# Every run writes a new file: the previous run's output is removed first (ext4 starts writing a
+# file back when a rename replaces another file, which would add 2-5 ms to every run but the
+# first). OpenMP settings are left as the environment gives them (libgomp's default: idle
+# threads spin briefly before they sleep), and printed with the figures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=timing
@@ -38,6 +40,7 @@ if [ "$mode" = callgrind ]; then
     for threads in 1 2; do
         rm -f "$tmp"/cg.out*
         valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.out" \
+            rm -f "$out"
             "$binary" --people "$people" --threads "$threads" --output "$out" >/dev/null 2>&1
         total=0
         main=0
@@ -57,6 +60,7 @@ fi
 run() {
     local totals=() rates=() bytes=()
     for ((i = 0; i < repeats; i++)); do
+        rm -f "$out"
         line=$("$binary" --people "$1" --days "$2" --threads "$3" --output "$out" "${@:4}" |
             grep '^result')
         totals+=("$(echo "$line" | field total)")
@@ -97,7 +101,9 @@ pairs=${PAIRS:-9}
 for people in 1e6 1e7; do
     ratios=()
     for ((i = 0; i < pairs; i++)); do
+        rm -f "$out"
         one=$("$binary" --people "$people" --threads 1 --output "$out" | grep '^result' | field total)
+        rm -f "$out"
         two=$("$binary" --people "$people" --threads 2 --output "$out" | grep '^result' | field total)
         ratios+=("$(awk -v a="$one" -v b="$two" 'BEGIN {printf "%.3f", a / b}')")
     done
