@@ -131,7 +131,7 @@ struct alignas(64) Worker {
     RouteTrie::Cache trie;
     // Room for phase 5's decisions in a country (kept from country to country).
     std::vector<double> waiting, admitted, counts, taken, classes;
-    std::vector<std::uint32_t> slots;
+    std::vector<std::uint32_t> places;
 };
 
 // What becomes of one person, decided by a capacity phase (serially, in a fixed order) and then
@@ -227,6 +227,7 @@ struct AgentEngine::Impl {
     std::vector<std::uint32_t> country_start; // first candidate, or removal, of each country
     std::vector<std::uint32_t> stopped_start; // first candidate of each thread's list
     std::vector<Outcome> intake_outcome;      // [slot]
+    std::vector<Outcome> sorted_outcome;      // as sorted_candidates
     std::vector<int> busy_countries;          // countries with candidates, or with removals
     std::vector<RemovalMoves> moves;          // [sender]: this step's removals, by group
     std::vector<std::uint32_t> ready;
@@ -428,7 +429,8 @@ struct AgentEngine::Impl {
     void at_node_step(Worker& w, RandomStream& rng, std::uint32_t id);
     void stop(Worker& w, std::uint32_t id);
     void admit_to_detention();
-    void admit_in(Worker& w, int country, std::span<Candidate> stopped_here);
+    void admit_in(Worker& w, int country, std::span<Candidate> stopped_here,
+                  std::span<Outcome> decided);
     void process(Worker& w, std::uint32_t id);
     void shelter_or_prison(Worker& w, std::uint32_t id);
     void collect_removable();
@@ -1282,19 +1284,25 @@ void AgentEngine::Impl::admit_to_detention() {
     std::stable_sort(busy_countries.begin(), busy_countries.end(), [&](int a, int b) {
         return country_start[a + 1] - country_start[a] > country_start[b + 1] - country_start[b];
     });
-    intake_outcome.resize(candidates.size());
+    // Each country's outcomes in its own part of sorted_outcome (so that the threads deciding
+    // write to cache lines of their own), then put in the candidates' places.
+    sorted_outcome.resize(candidates.size());
     run_parallel(
         busy_countries.size(),
         [&](Worker& w, std::size_t begin, std::size_t end) {
             for (std::size_t k = begin; k < end; ++k) {
                 const int c = busy_countries[k];
                 const std::size_t first = country_start[c];
-                admit_in(w, c,
-                         std::span<Candidate>(sorted_candidates.data() + first,
-                                              country_start[c + 1] - first));
+                const std::size_t size = country_start[c + 1] - first;
+                admit_in(w, c, std::span<Candidate>(sorted_candidates.data() + first, size),
+                         std::span<Outcome>(sorted_outcome.data() + first, size));
             }
         },
         1);
+    intake_outcome.resize(candidates.size());
+    for (std::size_t i = 0; i < sorted_candidates.size(); ++i) {
+        intake_outcome[sorted_candidates[i].slot] = sorted_outcome[i];
+    }
     // Carried out by the thread that stopped each person, whose cache holds their record.
     const auto carry_out_stopped = [&](Worker& w, std::size_t t) {
         const auto& stopped_by_t = workers[t].stopped;
@@ -1323,8 +1331,9 @@ void AgentEngine::Impl::admit_to_detention() {
 }
 
 // Phase 5 in one country, for the persons stopped there this step: the outcome of each, in
-// intake_outcome[slot].
-void AgentEngine::Impl::admit_in(Worker& w, int c, std::span<Candidate> stopped_here) {
+// `decided` (in the order stopped_here ends up in).
+void AgentEngine::Impl::admit_in(Worker& w, int c, std::span<Candidate> stopped_here,
+                                 std::span<Outcome> decided) {
     const Scenario& s = *now;
     std::sort(stopped_here.begin(), stopped_here.end(), [](const Candidate& a, const Candidate& b) {
         return std::tie(a.group, a.person) < std::tie(b.group, b.person);
@@ -1375,21 +1384,21 @@ void AgentEngine::Impl::admit_in(Worker& w, int c, std::span<Candidate> stopped_
             }
         }
     }
-    // Which persons: uniformly within each group (their slots shuffled in the order of persons).
-    auto& slots = w.slots;
+    // Which persons: uniformly within each group (their places shuffled in the order of
+    // persons).
+    auto& places = w.places;
     for (std::size_t i = 0; i < stopped_here.size();) {
         const int g = stopped_here[i].group;
         std::size_t j = i;
-        slots.clear();
+        places.clear();
         while (j < stopped_here.size() && stopped_here[j].group == g) {
-            slots.push_back(stopped_here[j].slot);
+            places.push_back(static_cast<std::uint32_t>(j));
             ++j;
         }
         const auto k = static_cast<std::size_t>(admitted[g]);
-        shuffle_to_back(rng, slots, k);
-        for (std::size_t n = 0; n < slots.size(); ++n) {
-            intake_outcome[slots[n]] =
-                n >= slots.size() - k ? Outcome::admitted : Outcome::overflow;
+        shuffle_to_back(rng, places, k);
+        for (std::size_t n = 0; n < places.size(); ++n) {
+            decided[places[n]] = n >= places.size() - k ? Outcome::admitted : Outcome::overflow;
         }
         i = j;
     }
