@@ -474,12 +474,7 @@ bool ChunkFilters::run(
 bool ChunkFilters::run(
     std::size_t tasks,
     const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task,
-    std::span<const std::size_t> write_order,
     const std::function<void(std::size_t task)>& write_task) {
-    if (write_order.size() != tasks) {
-        throw InternalError("ChunkFilters::run: " + std::to_string(write_order.size()) +
-                            " writes for " + std::to_string(tasks) + " tasks");
-    }
     const auto count = static_cast<std::ptrdiff_t>(tasks);
     const int threads =
         static_cast<int>(std::min<std::size_t>(filters_.size(), std::max<std::size_t>(tasks, 1)));
@@ -487,12 +482,12 @@ bool ChunkFilters::run(
     std::atomic<bool> failed{false};
     std::size_t written = 0;  // by the calling thread only
     std::exception_ptr error; // from write_task
-    // Writes the tasks that are next in write_order and filtered.
+    // Writes the tasks that are next in order and filtered.
     const auto write_ready = [&] {
         while (written < tasks && !failed.load(std::memory_order_relaxed) &&
-               filtered[write_order[written]].load(std::memory_order_acquire)) {
+               filtered[written].load(std::memory_order_acquire)) {
             try {
-                write_task(write_order[written]);
+                write_task(written);
             } catch (...) {
                 error = std::current_exception();
                 failed = true;

@@ -167,15 +167,14 @@ public:
     // returned false; filter_task must not throw.
     bool run(std::size_t tasks,
              const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task);
-    // As run, and write_task(write_order[0]), write_task(write_order[1]), ... on the calling
-    // thread (the only one that calls HDF5), each as soon as its task and those before it in
-    // write_order are filtered: writing overlaps filtering on the other threads. write_order is a
-    // permutation of 0 .. tasks - 1. When a task fails, what follows it is neither filtered nor
-    // written and the result is false; an exception from write_task is thrown once the threads
-    // have stopped.
+    // As run, and write_task(0), write_task(1), ... in order on the calling thread (the only one
+    // that calls HDF5), each as soon as its task and those before it are filtered: writing
+    // overlaps filtering on the other threads, and what is written, in what order, does not
+    // depend on the threads. When a task fails, what follows it is neither filtered nor written
+    // and the result is false; an exception from write_task is thrown once the threads have
+    // stopped.
     bool run(std::size_t tasks,
              const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task,
-             std::span<const std::size_t> write_order,
              const std::function<void(std::size_t task)>& write_task);
 
 private:

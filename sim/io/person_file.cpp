@@ -194,31 +194,23 @@ struct ChunkJob {
 };
 
 // Filters the jobs on the filters' threads, largest first so that the threads finish
-// together, and writes them in the jobs' order with H5Dwrite_chunk as they are ready.
+// together, and writes them in that order with H5Dwrite_chunk as they are ready.
 void write_chunks(std::vector<ChunkJob>& jobs, hdf5::ChunkFilters& filters,
                   const std::string& file) {
-    std::vector<std::size_t> order(jobs.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return jobs[a].raw.size() > jobs[b].raw.size();
+    std::stable_sort(jobs.begin(), jobs.end(), [](const ChunkJob& a, const ChunkJob& b) {
+        return a.raw.size() > b.raw.size();
     });
-    // Written in the jobs' order: task k is job order[k].
-    std::vector<std::size_t> write_order(jobs.size());
-    for (std::size_t k = 0; k < order.size(); ++k) {
-        write_order[order[k]] = k;
-    }
     const bool filtered = filters.run(
-        order.size(),
+        jobs.size(),
         [&](hdf5::ChunkFilter& filter, std::size_t k) {
-            ChunkJob& job = jobs[order[k]];
+            ChunkJob& job = jobs[k];
             const bool done = filter(job.raw, job.width, job.filtered);
             job.raw = {};
             job.owned = {}; // its memory back as soon as it is filtered
             return done;
         },
-        write_order,
         [&](std::size_t k) {
-            ChunkJob& job = jobs[order[k]];
+            ChunkJob& job = jobs[k];
             // Filter mask 0: every filter of the pipeline (shuffle, deflate) was applied.
             hdf5::check_status(H5Dwrite_chunk(job.dataset, H5P_DEFAULT, 0, &job.offset,
                                               job.filtered.size(), job.filtered.data()),

@@ -272,15 +272,13 @@ struct RunFileWriter::Impl {
     }
 
     // Chunk filters, one per thread that filters; the series with cells, largest chunk first
-    // (so that the threads finish together), and the order in which they are written: the
-    // series' order.
+    // (so that the threads finish together).
     std::unique_ptr<hdf5::ChunkFilters> filters;
     std::vector<Series*> filtered_series;
-    std::vector<std::size_t> write_order; // indices into filtered_series
 
     // Filters the buffered steps of every series, on up to filters.size() threads, and writes
-    // them in the series' order while the others are filtered (the file's bytes do not depend
-    // on the threads); then the series without cells.
+    // them in the order of filtered_series while the others are filtered (the file's bytes do
+    // not depend on the threads); then the series without cells.
     void flush() {
         if (time.buffered() == 0) {
             return;
@@ -290,7 +288,7 @@ struct RunFileWriter::Impl {
             [&](hdf5::ChunkFilter& filter, std::size_t k) {
                 return filtered_series[k]->filter_chunk(filter);
             },
-            write_order, [&](std::size_t k) { filtered_series[k]->write_chunk(partial); });
+            [&](std::size_t k) { filtered_series[k]->write_chunk(partial); });
         if (!filtered) {
             throw FileError("cannot compress a chunk for " + partial);
         }
@@ -587,15 +585,9 @@ void RunFileWriter::start(const Scenario& scenario, const RunInfo& info) {
             impl_->filtered_series.push_back(&series);
         }
     });
-    std::vector<Series*> in_order = impl_->filtered_series;
     std::stable_sort(
         impl_->filtered_series.begin(), impl_->filtered_series.end(),
         [](const Series* a, const Series* b) { return a->chunk_bytes() > b->chunk_bytes(); });
-    for (const Series* series : in_order) {
-        const auto k =
-            std::find(impl_->filtered_series.begin(), impl_->filtered_series.end(), series);
-        impl_->write_order.push_back(static_cast<std::size_t>(k - impl_->filtered_series.begin()));
-    }
 }
 
 void RunFileWriter::record(int step, const StepOutputs& outputs) {
@@ -676,7 +668,6 @@ void RunFileWriter::finish() {
     // group of an agents-mode run is written next).
     run.filters.reset();
     run.filtered_series.clear();
-    run.write_order.clear();
     run.for_each_series([](Series& series) { series = Series(); });
 }
 
