@@ -857,7 +857,10 @@ void AgentEngine::Impl::initialize() {
 // streams and changes only itself and its worker's counts.
 template <class Handle>
 void AgentEngine::Impl::parallel_pass(int clock, std::uint32_t new_end, Handle&& handle) {
+    // The chunks of each thread's bucket, then those of the new persons: region r is
+    // [region_start[r], region_start[r + 1]).
     std::vector<Chunk> chunks;
+    std::vector<std::size_t> region_start{0};
     for (int t = 0; t < threads; ++t) {
         const auto& bucket = calendar.bucket(step, clock, t);
         for (std::size_t offset = 0; offset < bucket.size(); offset += chunk_persons) {
@@ -865,12 +868,14 @@ void AgentEngine::Impl::parallel_pass(int clock, std::uint32_t new_end, Handle&&
                 {bucket.data() + offset, 0,
                  static_cast<std::uint32_t>(std::min(chunk_persons, bucket.size() - offset))});
         }
+        region_start.push_back(chunks.size());
     }
     for (std::uint32_t first = new_first; first < new_end; first += chunk_persons) {
         chunks.push_back(
             {nullptr, first,
              static_cast<std::uint32_t>(std::min<std::size_t>(chunk_persons, new_end - first))});
     }
+    region_start.push_back(chunks.size());
     const auto due = static_cast<Step>(step);
     const auto run_chunk = [&](Worker& w, const Chunk& chunk) {
         for (std::uint32_t k = 0; k < chunk.size; ++k) {
@@ -894,12 +899,36 @@ void AgentEngine::Impl::parallel_pass(int clock, std::uint32_t new_end, Handle&&
             handle(w, id);
         }
     };
-    run_parallel(chunks.size() * chunk_persons, [&](Worker& w, std::size_t begin, std::size_t end) {
-        for (std::size_t c = begin / chunk_persons; c < (end + chunk_persons - 1) / chunk_persons;
-             ++c) {
-            run_chunk(w, chunks[c]);
+    if (threads == 1 || chunks.size() < parallel_chunks) {
+        for (const Chunk& chunk : chunks) {
+            run_chunk(workers[0], chunk);
         }
-    });
+    } else {
+        // Each thread first takes the chunks of the bucket it filled (the persons it scheduled
+        // last, whose records its cache may still hold), then those of the others, and the new
+        // persons, in turn.
+        struct alignas(64) Region {
+            std::atomic<std::size_t> next;
+            std::size_t end;
+        };
+        std::vector<Region> regions(static_cast<std::size_t>(threads) + 1);
+        for (std::size_t r = 0; r < regions.size(); ++r) {
+            regions[r].next.store(region_start[r], std::memory_order_relaxed);
+            regions[r].end = region_start[r + 1];
+        }
+#pragma omp parallel num_threads(threads)
+        {
+            const auto t = static_cast<std::size_t>(omp_get_thread_num());
+            Worker& w = workers[t];
+            for (std::size_t k = 0; k < regions.size(); ++k) {
+                Region& region = regions[(t + k) % regions.size()];
+                for (std::size_t c = region.next.fetch_add(1, std::memory_order_relaxed);
+                     c < region.end; c = region.next.fetch_add(1, std::memory_order_relaxed)) {
+                    run_chunk(w, chunks[c]);
+                }
+            }
+        }
+    }
     calendar.release(step, clock);
     merge_all();
 }
