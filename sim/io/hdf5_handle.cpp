@@ -456,23 +456,6 @@ ChunkFilters::ChunkFilters(int threads, unsigned deflate_level) {
 
 bool ChunkFilters::run(
     std::size_t tasks,
-    const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task) {
-    const auto count = static_cast<std::ptrdiff_t>(tasks);
-    const int threads =
-        static_cast<int>(std::min<std::size_t>(filters_.size(), std::max<std::size_t>(tasks, 1)));
-    std::atomic<bool> failed{false};
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (std::ptrdiff_t task = 0; task < count; ++task) {
-        ChunkFilter& filter = *filters_[static_cast<std::size_t>(omp_get_thread_num())];
-        if (!filter_task(filter, static_cast<std::size_t>(task))) {
-            failed = true;
-        }
-    }
-    return !failed;
-}
-
-bool ChunkFilters::run(
-    std::size_t tasks,
     const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task,
     const std::function<void(std::size_t task)>& write_task) {
     const auto count = static_cast<std::ptrdiff_t>(tasks);

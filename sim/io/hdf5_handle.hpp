@@ -163,15 +163,12 @@ class ChunkFilters {
 public:
     ChunkFilters(int threads, unsigned deflate_level); // threads >= 1
     // Runs filter_task(filter, k) for k = 0 .. tasks - 1 on up to the filters' threads, each
-    // with its own filter, tasks taken in order (put the largest first). False when a task
-    // returned false; filter_task must not throw.
-    bool run(std::size_t tasks,
-             const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task);
-    // As run, and write_task(0), write_task(1), ... in order on the calling thread (the only one
+    // with its own filter, tasks taken in order (put the largest first); filter_task must not
+    // throw. And write_task(0), write_task(1), ... in order on the calling thread (the only one
     // that calls HDF5), each as soon as its task and those before it are filtered: writing
     // overlaps filtering on the other threads, and what is written, in what order, does not
-    // depend on the threads. When a task fails, what follows it is neither filtered nor written
-    // and the result is false; an exception from write_task is thrown once the threads have
+    // depend on the threads. False when a task returned false: what follows it is neither
+    // filtered nor written. An exception from write_task is thrown once the threads have
     // stopped.
     bool run(std::size_t tasks,
              const std::function<bool(ChunkFilter& filter, std::size_t task)>& filter_task,

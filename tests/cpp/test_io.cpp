@@ -21,9 +21,11 @@
 #include <iomanip>
 #include <iterator>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 using namespace deportsim;
@@ -312,6 +314,61 @@ TEST_CASE("The run file's bytes do not depend on the threads that compress it", 
     const RunFileContents run = read_run_file(scratch.file("three.h5"));
     REQUIRE(run.records() == scenario.steps() + 1);
     require_equal(run.outputs(257), synthetic_outputs(scenario, 257));
+}
+
+TEST_CASE("Chunk filters write every chunk once and in order on the calling thread", "[io]") {
+    hdf5::ChunkFilters filters(3, 1);
+    // Chunks of different sizes, so that the threads finish them out of order.
+    std::vector<std::vector<unsigned char>> raw(40);
+    for (std::size_t k = 0; k < raw.size(); ++k) {
+        raw[k].assign(1000 + 5000 * ((k * 7) % 11), static_cast<unsigned char>(k));
+    }
+    std::vector<std::vector<unsigned char>> filtered(raw.size());
+    const auto filter_task = [&](hdf5::ChunkFilter& filter, std::size_t k) {
+        return filter(raw[k], 8, filtered[k]);
+    };
+    const auto caller = std::this_thread::get_id();
+
+    SECTION("all of them") {
+        std::vector<std::size_t> written;
+        bool on_caller = true;
+        const bool done = filters.run(raw.size(), filter_task, [&](std::size_t k) {
+            REQUIRE(!filtered[k].empty()); // filtered before it is written
+            on_caller = on_caller && std::this_thread::get_id() == caller;
+            written.push_back(k);
+        });
+        CHECK(done);
+        CHECK(on_caller);
+        std::vector<std::size_t> expected(raw.size());
+        std::iota(expected.begin(), expected.end(), std::size_t{0});
+        CHECK(written == expected);
+    }
+    SECTION("a failed task stops the writing before it") {
+        std::size_t written = 0;
+        const bool done = filters.run(
+            raw.size(),
+            [&](hdf5::ChunkFilter& filter, std::size_t k) {
+                return k != 17 && filter_task(filter, k);
+            },
+            [&](std::size_t k) {
+                CHECK(k < 17);
+                ++written;
+            });
+        CHECK_FALSE(done);
+        CHECK(written <= 17);
+    }
+    SECTION("an exception from a write reaches the caller") {
+        std::size_t written = 0;
+        CHECK_THROWS_AS(filters.run(raw.size(), filter_task,
+                                    [&](std::size_t k) {
+                                        if (k == 5) {
+                                            throw FileError("no room");
+                                        }
+                                        ++written;
+                                    }),
+                        FileError);
+        CHECK(written == 5);
+    }
 }
 
 TEST_CASE("A chunk filter's output is HDF5's shuffle then deflate of the chunk", "[io]") {
