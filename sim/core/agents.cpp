@@ -134,8 +134,8 @@ struct alignas(64) Worker {
     std::vector<std::uint32_t> places;
 };
 
-// What becomes of one person, decided by a capacity phase (serially, in a fixed order) and then
-// carried out person by person, in parallel.
+// What becomes of one person, decided by a capacity phase (in a fixed order within each country,
+// whatever the threads) and then carried out person by person, in parallel.
 enum class Outcome : std::uint8_t {
     admitted,      // phase 5: into detention
     overflow,      // phase 5: no bed, at large
