@@ -9,6 +9,10 @@
 # Usage: benchmarks/agents/run_benchmarks.sh [BENCH_BINARY] (REPEATS=5, OUT=a scratch file)
 #        benchmarks/agents/run_benchmarks.sh --callgrind [BENCH_BINARY] (instruction counts per
 #        thread for 1 and 2 threads at PEOPLE=1e6: thread-independent figures of the speed-up)
+#        benchmarks/agents/run_benchmarks.sh --window SECONDS [BENCH_BINARY] (the speed-up alone
+#        over a longer window: pairs at 1 and 10 million in turn for SECONDS, each pair's first
+#        run in turn on 1 and 2 threads; per size the median, the share of pairs at 1.7x or
+#        more, the 10th and 90th percentiles and the median of each two-minute window)
 #
 # Every run writes a new file: the previous run's output is removed first (ext4 starts writing a
 # file back when a rename replaces another file, which would add 2-5 ms to every run but the
@@ -20,6 +24,10 @@ mode=timing
 if [ "${1:-}" = "--callgrind" ]; then
     mode=callgrind
     shift
+elif [ "${1:-}" = "--window" ]; then
+    mode=window
+    window=${2:?--window needs a number of seconds}
+    shift 2
 fi
 binary=${1:-build/release/benchmarks/bench_agents}
 [ -x "$binary" ] || { echo "build first: cmake --build <dir> --target bench_agents" >&2; exit 2; }
@@ -38,9 +46,8 @@ field() { tr ' ' '\n' | awk -F= -v k="$1" '$1==k {print $2}'; }
 if [ "$mode" = callgrind ]; then
     people=${PEOPLE:-1e6}
     for threads in 1 2; do
-        rm -f "$tmp"/cg.out*
+        rm -f "$tmp"/cg.out* "$out"
         valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.out" \
-            rm -f "$out"
             "$binary" --people "$people" --threads "$threads" --output "$out" >/dev/null 2>&1
         total=0
         main=0
@@ -51,6 +58,47 @@ if [ "$mode" = callgrind ]; then
         done
         printf '| %s | %s | %s | `bench_agents --people %s --threads %s` under callgrind | %s instructions in all threads, %s on the main thread |\n' \
             "$today" "$commit" "$machine" "$people" "$threads" "$total" "$main"
+    done
+    exit 0
+fi
+
+# timed PEOPLE THREADS: seconds of one whole run.
+timed() {
+    rm -f "$out"
+    "$binary" --people "$1" --threads "$2" --output "$out" | grep '^result' | field total
+}
+
+if [ "$mode" = window ]; then
+    # One line per pair: seconds since the start, people, ratio.
+    end=$((SECONDS + window))
+    start=$SECONDS
+    i=0
+    while [ $SECONDS -lt $end ]; do
+        for people in 1e6 1e7; do
+            if ((i % 2 == 0)); then
+                one=$(timed "$people" 1)
+                two=$(timed "$people" 2)
+            else
+                two=$(timed "$people" 2)
+                one=$(timed "$people" 1)
+            fi
+            echo "$((SECONDS - start)) $people $(awk -v a="$one" -v b="$two" 'BEGIN {printf "%.3f", a / b}')"
+        done
+        i=$((i + 1))
+    done >"$tmp/pairs"
+    for people in 1e6 1e7; do
+        awk -v p="$people" '$2 == p {print $3}' "$tmp/pairs" | sort -g >"$tmp/ratios"
+        n=$(wc -l <"$tmp/ratios")
+        [ "$n" -gt 0 ] || continue
+        share=$(awk '$1 >= 1.7 {k++} END {printf "%.0f", 100 * k / NR}' "$tmp/ratios")
+        p10=$(awk -v n="$n" 'NR == int(n * 0.1) + 1 {print}' "$tmp/ratios")
+        p90=$(awk -v n="$n" 'NR == int(n * 0.9) + 1 {print}' "$tmp/ratios")
+        windows=$(for w in $(awk -v p="$people" '$2 == p {print int($1 / 120)}' "$tmp/pairs" | sort -nu); do
+            awk -v p="$people" -v w="$w" '$2 == p && int($1 / 120) == w {print $3}' "$tmp/pairs" | median
+        done | tr '\n' ' ' | sed 's/ $//')
+        printf '| %s | %s | %s | `bench_agents --people %s`, `--threads 1` and `--threads 2` back to back, in turn first, for %d s with 1e6 and 1e7 in turn (load %s) | speed-up from 1 to 2 threads: median of %d pairs %.2fx; %s %% of pairs at 1.7x or more; 10th-90th percentile %s-%s; medians of two-minute windows: %s |\n' \
+            "$today" "$commit" "$machine" "$people" "$window" "$(load)" "$n" \
+            "$(median <"$tmp/ratios")" "$share" "$p10" "$p90" "$windows"
     done
     exit 0
 fi
@@ -100,10 +148,6 @@ done
 # its size finds the kernel's memory ready, one after a pause or a smaller run does not (up to
 # 0.3 s more to start 10 million persons).
 pairs=${PAIRS:-9}
-timed() { # people threads: seconds of one run
-    rm -f "$out"
-    "$binary" --people "$1" --threads "$2" --output "$out" | grep '^result' | field total
-}
 for people in 1e6 1e7; do
     ratios=()
     for ((i = 0; i < pairs; i++)); do
