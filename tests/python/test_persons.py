@@ -131,10 +131,34 @@ def test_bars_are_persons_by_times_removed(agents_run):
     assert mcolors.to_hex(bars[0].get_facecolor()) == persons.NEVER_REMOVED_COLOUR.lower()
     assert {mcolors.to_hex(b.get_facecolor()) for b in bars[1:]} == {
         persons.REMOVED_COLOUR.lower()}
-    # The tiny run removes a few persons out of thousands: a logarithmic axis.
-    assert shown["log"] and axes.get_yscale() == "log"
+    # The scale follows the rule (which one the tiny run needs depends on its draws).
+    assert shown["log"] == (counts.max() >= persons.LOG_RATIO * counts[counts > 0].min())
+    assert axes.get_yscale() == ("log" if shown["log"] else "linear")
     removed = int(counts[1:].sum())
     assert f"{removed:,} of {counts.sum():,} persons removed" in axes.get_title(loc="left")
+
+
+@pytest.mark.parametrize("counts, log", [
+    ([2800, 186], False),          # the largest bar 15 times the smallest
+    ([2865, 143, 1], True),        # 2,865 times: three orders of magnitude
+    ([1000, 0, 1], True),          # zeros do not count as the smallest
+    ([999, 1], False),
+])
+def test_the_times_removed_axis_is_logarithmic_over_three_orders_of_magnitude(counts, log):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots()
+    try:
+        distribution = persons.Distribution(np.arange(len(counts)), np.array(counts))
+        shown = persons._draw_times_removed(axes, distribution)
+        assert shown["log"] == log
+        assert axes.get_yscale() == ("log" if log else "linear")
+        bars = axes.patches[:len(counts)]
+        np.testing.assert_array_equal([b.get_height() for b in bars], counts)
+    finally:
+        plt.close(figure)
 
 
 @pytest.mark.engine
