@@ -68,6 +68,22 @@ timed() {
     "$binary" --people "$1" --threads "$2" --output "$out" | grep '^result' | field total
 }
 
+# pair_ratio PEOPLE K: a run on 1 thread and one on 2, back to back, the 1-thread run first when
+# K is even (a run right after another of its size finds the kernel's memory ready, one after a
+# pause or a smaller run does not: up to 0.3 s more to start 10 million persons); prints the
+# ratio of their times.
+pair_ratio() {
+    local one two
+    if (($2 % 2 == 0)); then
+        one=$(timed "$1" 1)
+        two=$(timed "$1" 2)
+    else
+        two=$(timed "$1" 2)
+        one=$(timed "$1" 1)
+    fi
+    awk -v a="$one" -v b="$two" 'BEGIN {printf "%.3f", a / b}'
+}
+
 if [ "$mode" = window ]; then
     # One line per pair: seconds since the start, people, ratio.
     end=$((SECONDS + window))
@@ -75,14 +91,7 @@ if [ "$mode" = window ]; then
     i=0
     while [ $SECONDS -lt $end ]; do
         for people in 1e6 1e7; do
-            if ((i % 2 == 0)); then
-                one=$(timed "$people" 1)
-                two=$(timed "$people" 2)
-            else
-                two=$(timed "$people" 2)
-                one=$(timed "$people" 1)
-            fi
-            echo "$((SECONDS - start)) $people $(awk -v a="$one" -v b="$two" 'BEGIN {printf "%.3f", a / b}')"
+            echo "$((SECONDS - start)) $people $(pair_ratio "$people" "$i")"
         done
         i=$((i + 1))
     done >"$tmp/pairs"
@@ -144,21 +153,12 @@ for days in 91 182; do
 done
 # Speed-up from 1 to 2 threads as PAIRS (9) back-to-back pairs of runs: the median of the
 # pairs' ratios, which a shared machine's changing load affects less than the ratio of medians
-# taken minutes apart. The pairs alternate which run comes first: a run right after another of
-# its size finds the kernel's memory ready, one after a pause or a smaller run does not (up to
-# 0.3 s more to start 10 million persons).
+# taken minutes apart. The pairs alternate which run comes first (pair_ratio).
 pairs=${PAIRS:-9}
 for people in 1e6 1e7; do
     ratios=()
     for ((i = 0; i < pairs; i++)); do
-        if ((i % 2 == 0)); then
-            one=$(timed "$people" 1)
-            two=$(timed "$people" 2)
-        else
-            two=$(timed "$people" 2)
-            one=$(timed "$people" 1)
-        fi
-        ratios+=("$(awk -v a="$one" -v b="$two" 'BEGIN {printf "%.3f", a / b}')")
+        ratios+=("$(pair_ratio "$people" "$i")")
     done
     printf '| %s | %s | %s | `bench_agents --people %s`, `--threads 1` and `--threads 2` back to back, in turn first, %d times (load %s) | speed-up from 1 to 2 threads: median %.2fx (pairs: %s) |\n' \
         "$today" "$commit" "$machine" "$people" "$pairs" "$(load)" \
