@@ -10,7 +10,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTHON := scripts/python
 DEPORTSIM := build/release/deportsim
 
-.PHONY: run test bootstrap build build-asan test-cpp test-asan test-python format check-format bench clean
+.PHONY: run test bootstrap build build-asan test-cpp test-asan test-python format check-format bench clean \
+	regression regression-update
 
 run: bootstrap build
 	@mkdir -p $(OUT)/figures
@@ -41,10 +42,26 @@ test-asan: build-asan
 test-python: build
 	CI=$${CI:-1} DEPORTSIM_BINARY=$(CURDIR)/$(DEPORTSIM) $(PYTHON) -m pytest tests/python -q
 
+# Shipped scenarios in every mode against tests/regression/references (test-python runs the
+# same comparison); regression-update writes the references anew after an intended change.
+regression: build
+	DEPORTSIM_BINARY=$(CURDIR)/$(DEPORTSIM) $(PYTHON) tests/regression/regression.py
+
+regression-update: build
+	DEPORTSIM_BINARY=$(CURDIR)/$(DEPORTSIM) $(PYTHON) tests/regression/regression.py --update
+
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
-check-format:
+check-# Shipped scenarios in every mode against tests/regression/references (test-python runs the
+# same comparison); regression-update writes the references anew after an intended change.
+regression: build
+	DEPORTSIM_BINARY=$(CURDIR)/$(DEPORTSIM) $(PYTHON) tests/regression/regression.py
+
+regression-update: build
+	DEPORTSIM_BINARY=$(CURDIR)/$(DEPORTSIM) $(PYTHON) tests/regression/regression.py --update
+
+format:
 	@bad=$$(git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror 2>&1 | grep -c 'error:' || true); \
 	if [ "$$bad" != "0" ]; then \
 		git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror; \
