@@ -18,10 +18,11 @@ namespace {
 const char* usage = R"(deportsim: simulate deportation and irregular-migration flows
 
 Usage:
-  deportsim run SCENARIO.yaml [-o OUT.h5] [--mode expected|stochastic] [--seed N]
-                              [--set PATH=VALUE ...] [--check-invariants]
+  deportsim run SCENARIO.yaml [-o OUT.h5] [--mode expected|stochastic|agents] [--seed N]
+                              [--threads N] [--trace N] [--set PATH=VALUE ...]
+                              [--check-invariants]
   deportsim validate SCENARIO.yaml [--set PATH=VALUE ...]
-  deportsim info OUT.h5
+  deportsim info OUT.h5 [--format text|csv]
   deportsim sweep SWEEP.yaml [-o SWEEP.h5] [--jobs N] [--resume]
   deportsim --version | --help
   deportsim COMMAND --help      (options of one command)
@@ -29,7 +30,7 @@ Usage:
 Commands:
   run       run a scenario and write an HDF5 run file (opens in h5py, xarray, ncdump)
   validate  check a scenario file and print what it contains, without running it
-  info      describe a run file: scenario, mode, seed, dimensions, headline totals
+  info      describe a run file: scenario, mode, seed, dimensions, headline metrics
   sweep     run a parameter sweep or ensemble (threads, MPI) and write one HDF5 sweep file
 
 Examples:

@@ -28,12 +28,26 @@ double flow_total(const StepOutputs& outputs, Flow flow) {
 
 } // namespace
 
+HeadlineLayout HeadlineLayout::of(const Scenario& scenario) {
+    HeadlineLayout layout;
+    layout.countries = static_cast<int>(scenario.countries.size());
+    layout.has_programmes = !scenario.programmes.empty();
+    for (const auto& facility : scenario.facilities) {
+        layout.facility_kinds.push_back(facility.kind);
+    }
+    return layout;
+}
+
 void HeadlineRecorder::start(const Scenario& scenario, const RunInfo&) {
-    countries_ = static_cast<int>(scenario.countries.size());
-    has_programmes_ = !scenario.programmes.empty();
-    detention_facility_.assign(scenario.facilities.size(), 0);
-    for (std::size_t f = 0; f < scenario.facilities.size(); ++f) {
-        detention_facility_[f] = scenario.facilities[f].kind == FacilityKind::detention ? 1 : 0;
+    begin(HeadlineLayout::of(scenario));
+}
+
+void HeadlineRecorder::begin(const HeadlineLayout& layout) {
+    countries_ = layout.countries;
+    has_programmes_ = layout.has_programmes;
+    detention_facility_.assign(layout.facility_kinds.size(), 0);
+    for (std::size_t f = 0; f < layout.facility_kinds.size(); ++f) {
+        detention_facility_[f] = layout.facility_kinds[f] == FacilityKind::detention ? 1 : 0;
     }
     values_.fill(0.0);
     values_[at(Headline::cost_per_removal)] = std::numeric_limits<double>::quiet_NaN();

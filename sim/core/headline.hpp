@@ -1,7 +1,10 @@
-// Headline metrics of one run: the few numbers a sweep keeps for every run (docs/sweep-format.md
-// defines each). HeadlineRecorder is an Observer that accumulates them step by step from the
-// StepOutputs, so that a sweep needs no run file; the Python package computes the same numbers
-// from run files (analysis/deportsim/headline.py), where they share a definition.
+// Headline metrics of one run, defined once: the numbers a sweep keeps for every run
+// (docs/sweep-format.md), that `deportsim info` prints for a run file, and that the Python
+// package's headline (analysis/deportsim/headline.py: summary, compare, report) computes under
+// the same names, units and descriptions (tests/python/test_headline.py compares the two lists
+// and the values on a real run). HeadlineRecorder is an Observer that accumulates them step by
+// step from the StepOutputs, so that a sweep needs no run file; read back from a run file, the
+// same recorder gives the same numbers (headline_of_run_file, sim/io/run_file.hpp).
 //
 // Every metric is a sum, a maximum or a final value of a recorded output, taken over the whole
 // run including step 0 (the initial state, whose flows and costs are zero).
@@ -76,10 +79,21 @@ inline const HeadlineMetric& headline_metric(Headline h) {
 
 using HeadlineValues = std::array<double, headline_count>;
 
+// What the recorder needs to know of a run besides its outputs.
+struct HeadlineLayout {
+    int countries = 0;
+    bool has_programmes = false;
+    std::vector<FacilityKind> facility_kinds; // by facility
+
+    static HeadlineLayout of(const Scenario& scenario);
+};
+
 // Accumulates the headline metrics of one run. Reusable: start() resets it.
 class HeadlineRecorder final : public Observer {
 public:
     void start(const Scenario& scenario, const RunInfo& info) override;
+    // start() for outputs that are not a simulation's (a run file read back).
+    void begin(const HeadlineLayout& layout);
     void record(int step, const StepOutputs& outputs) override;
     void finish() override;
 

@@ -86,7 +86,8 @@ inline constexpr std::array<std::string_view, flow_count> flow_descriptions = {
     "own nationals received back",
     "third-country deportees received under agreements",
     "sheltered people repatriated onward from this country",
-    "people released from an agreement's prison and returned home",
+    "people released from an agreement's prison (home when their country takes them back, "
+    "else at large in the receiver)",
     "people granted asylum or status",
     "people who left a shelter irregularly",
     "people reaching their destination's border",

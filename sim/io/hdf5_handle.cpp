@@ -365,7 +365,7 @@ constexpr std::size_t filter_slice_bytes = std::size_t{1} << 15;
 }
 
 ChunkFilter::ChunkFilter(unsigned deflate_level)
-    : slice_(filter_slice_bytes), deflated_(filter_slice_bytes) {
+    : deflate_level_(deflate_level), slice_(filter_slice_bytes), deflated_(filter_slice_bytes) {
     // A zlib stream (32 KiB window, default memory) that looks for runs only (Z_RLE): after the
     // shuffle, the byte planes of counts are mostly long runs. On run files that is both faster
     // and smaller than the default matcher at level 1 (the default scenario's agents-mode file:
@@ -382,26 +382,31 @@ ChunkFilter::~ChunkFilter() {
 }
 
 bool ChunkFilter::operator()(std::span<const unsigned char> bytes, std::size_t width,
-                             std::vector<unsigned char>& filtered) noexcept {
+                             std::vector<unsigned char>& filtered, Matching matching) noexcept {
     try {
         if (std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b == 0; })) {
             // Common for flows a scenario does not use.
-            auto& cached = zero_chunks_[{bytes.size(), width}];
-            if (cached.empty() && !deflate_shuffled(bytes, width, cached)) {
+            auto& cached = zero_chunks_[{bytes.size(), width, matching}];
+            if (cached.empty() && !deflate_shuffled(bytes, width, cached, matching)) {
                 return false;
             }
             filtered = cached;
             return true;
         }
-        return deflate_shuffled(bytes, width, filtered);
+        return deflate_shuffled(bytes, width, filtered, matching);
     } catch (const std::bad_alloc&) { // filters run on OpenMP threads: nothing may escape
         return false;
     }
 }
 
 bool ChunkFilter::deflate_shuffled(std::span<const unsigned char> bytes, std::size_t width,
-                                   std::vector<unsigned char>& filtered) {
+                                   std::vector<unsigned char>& filtered, Matching matching) {
     filtered.clear();
+    // The stream is reset after every chunk, so a new strategy applies from its first byte.
+    if (deflateParams(&stream_, static_cast<int>(deflate_level_),
+                      matching == Matching::runs ? Z_RLE : Z_DEFAULT_STRATEGY) != Z_OK) {
+        return false;
+    }
     const auto drain = [&] {
         filtered.insert(filtered.end(), deflated_.data(),
                         deflated_.data() + (deflated_.size() - stream_.avail_out));

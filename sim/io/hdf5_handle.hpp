@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace deportsim::hdf5 {
@@ -142,20 +143,30 @@ public:
     ChunkFilter(const ChunkFilter&) = delete;
     ChunkFilter& operator=(const ChunkFilter&) = delete;
 
+    // How zlib looks for repeats. `runs` (Z_RLE): only runs of one byte, which after the
+    // shuffle are most of a chunk of counts, faster and smaller there than the default matcher.
+    // `rows`: zlib's default matcher, which also finds a row repeated from step to step (a
+    // byte plane of a series that is mostly constant in time repeats with the period of its
+    // row), as in the parameter series. Either is read by any inflate.
+    enum class Matching { runs, rows };
+
     // `filtered` becomes the chunk of `bytes`, elements of `width` bytes in memory order (so
     // little-endian on the machines deportsim builds for). False when zlib fails or memory runs
     // out; never throws, so that it may run on OpenMP threads.
     bool operator()(std::span<const unsigned char> bytes, std::size_t width,
-                    std::vector<unsigned char>& filtered) noexcept;
+                    std::vector<unsigned char>& filtered,
+                    Matching matching = Matching::runs) noexcept;
 
 private:
     bool deflate_shuffled(std::span<const unsigned char> bytes, std::size_t width,
-                          std::vector<unsigned char>& filtered);
+                          std::vector<unsigned char>& filtered, Matching matching);
 
+    unsigned deflate_level_ = 1;
     z_stream stream_{};
     std::vector<unsigned char> slice_;    // shuffled input, a slice at a time
     std::vector<unsigned char> deflated_; // output, a slice at a time
-    std::map<std::pair<std::size_t, std::size_t>, std::vector<unsigned char>> zero_chunks_;
+    std::map<std::tuple<std::size_t, std::size_t, Matching>, std::vector<unsigned char>>
+        zero_chunks_;
 };
 
 // One ChunkFilter per thread, and the OpenMP loop that shares chunks among them.

@@ -11,6 +11,7 @@
 
 #include "core/agents.hpp"
 #include "core/record.hpp"
+#include "io/format_version.hpp"
 
 #include <cstdint>
 #include <string>
@@ -18,9 +19,8 @@
 
 namespace deportsim {
 
-// Version of the `/persons` group layout, written as its `format_version` attribute. Readers
-// refuse another major version.
-inline constexpr int person_group_major = 1, person_group_minor = 0;
+// The version of the `/persons` group layout (its `format_version` attribute) is
+// person_group_major/minor in io/format_version.hpp; readers refuse another major version.
 
 // An Observer for agents-mode runs, added after the RunFileWriter of the same path: when the
 // run completes, finish() adds `/persons` to the run file the RunFileWriter has just finished.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/calendar.hpp"
+#include "core/headline.hpp"
 #include "core/record.hpp"
 #include "core/scenario.hpp"
 #include "core/types.hpp"
@@ -13,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +63,7 @@ struct RunFileContents {
     Mode mode = Mode::expected;
     std::uint64_t seed = 0;
     std::string scenario_name;
+    std::string scenario_description; // "" in a file of format 1.0
     std::string scenario_yaml;
     std::string scenario_sha256;
     std::vector<std::string> scenario_overrides; // the `--set` assignments, in order
@@ -85,6 +88,8 @@ struct RunFileContents {
     std::vector<std::string> facility_countries;
     std::vector<std::string> facility_kinds;
     Eigen::ArrayXd facility_capacity;
+    std::vector<std::string> profiles; // /parameters/profile; empty in a file of format 1.0
+    std::vector<std::string> routes;   // /parameters/route; empty in a file of format 1.0
 
     // Time in days since start_date, one per record; record 0 is the initial state.
     Eigen::ArrayXd time;
@@ -103,6 +108,9 @@ struct RunFileContents {
     CellArray agreement_quota_used;          // (time, agreement), persons
     CellArray facility_occupancy;            // (time, facility), persons
     CellArray facility_cost;                 // (time, facility), USD
+    // The group `parameters` (format 1.1; empty in a 1.0 file): each variable by its name in
+    // the group, (time, cells) as above, dimensions and units as in io/run_variables.hpp.
+    std::map<std::string, CellArray> parameters;
 
     Eigen::Index records() const { return time.size(); }
     // The engine's step number of a record: time / dt_days, rounded.
@@ -117,9 +125,18 @@ struct RunFileContents {
 // wrong shapes) or when its major format version differs from run_format_major.
 RunFileContents read_run_file(const std::string& path);
 
+// The headline metrics (core/headline.hpp) of a run read back: a HeadlineRecorder shown every
+// record, so the same numbers, by the same definitions, as a sweep records for the run.
+HeadlineValues headline_of_run_file(const RunFileContents& run);
+
 // A human summary for `deportsim info`: format, versions, scenario name and SHA-256, mode, seed,
-// dates, dimension sizes, and headline totals (final stocks by status, total removals,
-// imprisoned abroad at the end). Reads only what it shows; throws as read_run_file does.
+// dates, dimension sizes, whether the file has the parameters in force, the final stocks by
+// status and every headline metric. Reads the whole file; throws as read_run_file does.
 std::string describe_run_file(const std::string& path);
+
+// The headline metrics of a run file as CSV (`deportsim info --format csv`): a header line
+// `metric,value,units`, then one line per metric in the order of headline_metrics, values with
+// every digit (%.17g), an undefined value (NaN) empty.
+std::string headline_csv(const std::string& path);
 
 } // namespace deportsim

@@ -4,9 +4,11 @@
 
 #include "core/error.hpp"
 #include "io/hdf5_handle.hpp"
+#include "io/run_variables.hpp"
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <numeric>
 #include <sstream>
 
@@ -179,6 +181,12 @@ public:
         run.facility_capacity =
             doubles("facility_capacity", {static_cast<hsize_t>(run.facilities.size())}).col(0);
         run.time = series("time", {}).col(0);
+        if (run.format_minor >= 1) {
+            run.scenario_description =
+                hdf5::read_string_attribute(root, "scenario_description", path_);
+            run.profiles = strings("parameters/profile");
+            run.routes = strings("parameters/route");
+        }
     }
 
     // A (time, cells...) dataset of float64, read whole into (time, product of cells).
@@ -245,7 +253,11 @@ public:
 
 private:
     hdf5::Handle open(const std::string& name) const {
-        if (!hdf5::has_link(file_.get(), name.c_str(), path_)) {
+        const auto slash = name.find('/');
+        const bool group_missing =
+            slash != std::string::npos &&
+            !hdf5::has_link(file_.get(), name.substr(0, slash).c_str(), path_);
+        if (group_missing || !hdf5::has_link(file_.get(), name.c_str(), path_)) {
             throw FormatError(path_ + " is not a complete " + std::string(run_file_type) +
                               " file: /" + name + " is missing");
         }
@@ -292,37 +304,52 @@ RunFileContents read_run_file(const std::string& path) {
     const RunFileReader reader(path);
     RunFileContents run;
     reader.read_header(run);
-    const auto countries = static_cast<hsize_t>(run.countries.size());
-    const auto groups = static_cast<hsize_t>(run.groups.size());
-    const auto programmes = static_cast<hsize_t>(run.programmes.size());
-    const auto agreements = static_cast<hsize_t>(run.agreements.size());
-    const auto facilities = static_cast<hsize_t>(run.facilities.size());
     const auto records = static_cast<hsize_t>(run.time.size());
-
-    const auto time_series = [&](const std::string& name, std::vector<hsize_t> cells) {
+    const std::map<std::string, hsize_t> lengths = {
+        {"country", run.countries.size()},    {"status", status_count},
+        {"group", run.groups.size()},         {"destination", run.countries.size()},
+        {"programme", run.programmes.size()}, {"agreement", run.agreements.size()},
+        {"facility", run.facilities.size()},  {"profile", run.profiles.size()},
+        {"route", run.routes.size()}};
+    // Where each variable of the registry goes; the parameters go to run.parameters.
+    std::map<std::string, CellArray*> destination = {
+        {"stocks", &run.stocks},
+        {"removals_by_destination", &run.removals_by_destination},
+        {"programme_flights", &run.programme_flights},
+        {"programme_passengers", &run.programme_passengers},
+        {"programme_cost", &run.programme_cost},
+        {"programme_budget_left", &run.programme_budget_left},
+        {"agreement_transfers", &run.agreement_transfers},
+        {"agreement_held", &run.agreement_held},
+        {"agreement_fees", &run.agreement_fees},
+        {"agreement_quota_used", &run.agreement_quota_used},
+        {"facility_occupancy", &run.facility_occupancy},
+        {"facility_cost", &run.facility_cost}};
+    for (std::size_t f = 0; f < run.flows.size(); ++f) {
+        destination["flows/" + std::string(flow_names[f])] = &run.flows[f];
+    }
+    for (const RunVariable& variable : run_variables()) {
+        if (variable.since_minor > run.format_minor) {
+            continue; // an older file of this major version: not written then
+        }
+        std::vector<hsize_t> cells;
+        for (std::size_t d = 1; d < variable.dimensions.size(); ++d) {
+            cells.push_back(lengths.at(variable.dimensions[d]));
+        }
+        const std::string name = variable.path();
         CellArray values = reader.series(name, cells);
         if (static_cast<hsize_t>(values.rows()) != records) {
             throw FormatError(path + ": /" + name + " has " + std::to_string(values.rows()) +
                               " records, /time has " + std::to_string(records));
         }
-        return values;
-    };
-    run.stocks = time_series("stocks", {countries, status_count, groups});
-    for (std::size_t f = 0; f < run.flows.size(); ++f) {
-        run.flows[f] = time_series("flows/" + std::string(flow_names[f]), {countries, groups});
+        if (variable.group == "parameters") {
+            run.parameters[variable.name] = std::move(values);
+        } else if (name == "deterrence_factor") {
+            run.deterrence_factor = values.col(0);
+        } else {
+            *destination.at(name) = std::move(values);
+        }
     }
-    run.removals_by_destination = time_series("removals_by_destination", {countries, countries});
-    run.deterrence_factor = time_series("deterrence_factor", {}).col(0);
-    run.programme_flights = time_series("programme_flights", {programmes});
-    run.programme_passengers = time_series("programme_passengers", {programmes});
-    run.programme_cost = time_series("programme_cost", {programmes});
-    run.programme_budget_left = time_series("programme_budget_left", {programmes});
-    run.agreement_transfers = time_series("agreement_transfers", {agreements});
-    run.agreement_held = time_series("agreement_held", {agreements});
-    run.agreement_fees = time_series("agreement_fees", {agreements});
-    run.agreement_quota_used = time_series("agreement_quota_used", {agreements});
-    run.facility_occupancy = time_series("facility_occupancy", {facilities});
-    run.facility_cost = time_series("facility_cost", {facilities});
     return run;
 }
 
@@ -339,16 +366,40 @@ std::string persons(double value) {
     return text;
 }
 
+std::string char_buffer(double value, const char* format) {
+    char text[64];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+}
+
 std::string plural(std::size_t count, const char* one, const char* many) {
     return std::to_string(count) + " " + (count == 1 ? one : many);
 }
 
 } // namespace
 
+HeadlineValues headline_of_run_file(const RunFileContents& run) {
+    HeadlineLayout layout;
+    layout.countries = static_cast<int>(run.countries.size());
+    layout.has_programmes = !run.programmes.empty();
+    for (const std::string& kind : run.facility_kinds) {
+        const auto parsed = enum_from_name<FacilityKind>(facility_kind_names, kind);
+        if (!parsed) {
+            throw FormatError("run file: unknown facility kind '" + kind + "'");
+        }
+        layout.facility_kinds.push_back(*parsed);
+    }
+    HeadlineRecorder recorder;
+    recorder.begin(layout);
+    for (Eigen::Index record = 0; record < run.records(); ++record) {
+        recorder.record(run.step(record), run.outputs(record));
+    }
+    recorder.finish();
+    return recorder.values();
+}
+
 std::string describe_run_file(const std::string& path) {
-    const RunFileReader reader(path);
-    RunFileContents run;
-    reader.read_header(run);
+    const RunFileContents run = read_run_file(path);
     const auto records = run.time.size();
     const auto countries = run.countries.size();
     const auto groups = run.groups.size();
@@ -377,24 +428,32 @@ std::string describe_run_file(const std::string& path) {
         << plural(run.programmes.size(), "programme", "programmes") << ", "
         << plural(run.agreements.size(), "agreement", "agreements") << ", "
         << plural(run.facilities.size(), "facility", "facilities") << "\n";
+    std::size_t registered = 0;
+    for (const RunVariable& variable : run_variables()) {
+        registered += variable.group == "parameters" ? 1 : 0;
+    }
+    if (run.parameters.empty()) {
+        out << "parameters:  none (a format " << run.format_major << "." << run.format_minor
+            << " file; the group /parameters came with 1.1)\n";
+    } else {
+        out << "parameters:  " << run.parameters.size() << " of " << registered
+            << " series in /parameters, the values in force at each step\n";
+    }
     if (records == 0) {
         out << "no records\n";
         return out.str();
     }
 
-    // Final stocks, flattened (country, status, group).
-    const Eigen::ArrayXd final_stocks = reader.last_record("stocks");
-    const auto stock_at = [&](std::size_t country, int status, std::size_t group) {
-        return final_stocks(static_cast<Eigen::Index>(
-            (country * status_count + static_cast<std::size_t>(status)) * groups + group));
-    };
+    // Final stocks by status.
     out << "final stocks by status on " << format_iso_date(last) << ":\n";
+    const Eigen::Index final_record = static_cast<Eigen::Index>(records) - 1;
     double total = 0;
     for (int status = 0; status < status_count; ++status) {
         double sum = 0;
         for (std::size_t country = 0; country < countries; ++country) {
             for (std::size_t group = 0; group < groups; ++group) {
-                sum += stock_at(country, status, group);
+                sum += run.stock(final_record, static_cast<int>(country),
+                                 static_cast<Status>(status), static_cast<int>(group));
             }
         }
         total += sum;
@@ -408,19 +467,35 @@ std::string describe_run_file(const std::string& path) {
     std::snprintf(line, sizeof line, "  %-17s %14s\n", "total", persons(total).c_str());
     out << line;
 
-    const CellArray removals = reader.series(
-        "flows/" + std::string(enum_name(flow_names, Flow::removals)), {countries, groups});
-    out << "total removals:               " << persons(removals.sum()) << "\n";
-    // Imprisoned in a country other than their nationality: the El Salvador question.
-    double abroad = 0;
-    for (std::size_t country = 0; country < countries; ++country) {
-        for (std::size_t group = 0; group < groups; ++group) {
-            if (run.group_nationalities[group] != run.countries[country]) {
-                abroad += stock_at(country, static_cast<int>(Status::imprisoned), group);
-            }
-        }
+    // The headline metrics, as sweeps and the Python summary define them.
+    out << "headline (as in sweeps and `python -m deportsim summary`):\n";
+    const HeadlineValues headline = headline_of_run_file(run);
+    for (std::size_t h = 0; h < headline_metrics.size(); ++h) {
+        const HeadlineMetric& metric = headline_metrics[h];
+        const double value = headline[h];
+        const std::string shown =
+            std::isnan(value) ? "n/a"
+            : metric.units == "persons"
+                ? persons(value)
+                : (char_buffer(value, value == std::round(value) ? "%.0f" : "%.2f"));
+        std::snprintf(line, sizeof line, "  %-29s %14s %s\n", std::string(metric.name).c_str(),
+                      shown.c_str(), std::string(metric.units).c_str());
+        out << line;
     }
-    out << "imprisoned abroad at the end: " << persons(abroad) << "\n";
+    return out.str();
+}
+
+std::string headline_csv(const std::string& path) {
+    const RunFileContents run = read_run_file(path);
+    const HeadlineValues headline = headline_of_run_file(run);
+    std::ostringstream out;
+    out << "metric,value,units\n";
+    for (std::size_t h = 0; h < headline_metrics.size(); ++h) {
+        const HeadlineMetric& metric = headline_metrics[h];
+        out << metric.name << ","
+            << (std::isnan(headline[h]) ? std::string() : char_buffer(headline[h], "%.17g")) << ","
+            << metric.units << "\n";
+    }
     return out.str();
 }
 

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "deportsim/version.hpp"
 #include "io/hdf5_handle.hpp"
+#include "io/run_variables.hpp"
 
 #include <omp.h>
 
@@ -132,8 +133,9 @@ class Series {
 public:
     Series() = default;
     Series(hid_t location, const char* name, std::vector<hsize_t> cell_shape, hsize_t chunk_steps,
-           const std::string& file)
-        : cell_shape_(std::move(cell_shape)),
+           const std::string& file,
+           hdf5::ChunkFilter::Matching matching = hdf5::ChunkFilter::Matching::runs)
+        : matching_(matching), cell_shape_(std::move(cell_shape)),
           cells_(std::accumulate(cell_shape_.begin(), cell_shape_.end(), hsize_t{1},
                                  std::multiplies<>())),
           chunk_steps_(chunk_steps) {
@@ -177,7 +179,7 @@ public:
         std::fill(buffer_.begin() + static_cast<std::ptrdiff_t>(buffered_ * cells_), buffer_.end(),
                   0.0);
         return filter({reinterpret_cast<const unsigned char*>(buffer_.data()), chunk_bytes()},
-                      sizeof(double), filtered_);
+                      sizeof(double), filtered_, matching_);
     }
 
     // Extends the dataset by the buffered steps and writes their chunk, filtered by
@@ -202,6 +204,7 @@ public:
     void close() { dataset_.reset(); }
 
 private:
+    hdf5::ChunkFilter::Matching matching_ = hdf5::ChunkFilter::Matching::runs;
     hdf5::Handle dataset_;
     std::vector<hsize_t> cell_shape_;
     hsize_t cells_ = 1;
@@ -218,6 +221,161 @@ std::vector<std::string> codes_of(const Scenario& scenario, const std::vector<in
         codes.push_back(scenario.countries.at(static_cast<std::size_t>(country)).code);
     }
     return codes;
+}
+
+// The scenario in force on `today`: the last policy snapshot dated on or before it, or the
+// scenario itself before the first (as the engine's apply_policy chooses).
+const Scenario& in_force(const Scenario& scenario, Date today) {
+    const Scenario* now = &scenario;
+    for (const PolicyChange& change : scenario.timeline) {
+        if (change.date <= today) {
+            now = change.parameters.get();
+        }
+    }
+    return *now;
+}
+
+double by_profile(const std::vector<double>& values, std::size_t profile) {
+    return profile < values.size() ? values[profile] : 0.0;
+}
+
+// The values of the parameter variable `name` (group `parameters`, docs/output-format.md) for
+// record `step`, whose date is `today`, with the scenario `s` in force; flattened in C order.
+void fill_parameter(std::string_view name, const Scenario& s, Date today, int step,
+                    std::vector<double>& out) {
+    out.clear();
+    const std::size_t profiles = s.profiles.size();
+    const auto per_country = [&](auto value) {
+        for (std::size_t c = 0; c < s.countries.size(); ++c) {
+            out.push_back(value(c));
+        }
+    };
+    const auto per_country_profile = [&](auto value) {
+        for (std::size_t c = 0; c < s.countries.size(); ++c) {
+            for (std::size_t p = 0; p < profiles; ++p) {
+                out.push_back(value(c, p));
+            }
+        }
+    };
+    const auto enforcement = [&](std::size_t c) -> const Enforcement& {
+        static const Enforcement none{};
+        return c < s.enforcement.size() ? s.enforcement[c] : none;
+    };
+    const auto inside = [&](Date start, Date end) {
+        return !(today < start) && today < end ? 1.0 : 0.0;
+    };
+    if (name == "facility_capacity") {
+        for (const auto& f : s.facilities)
+            out.push_back(f.capacity);
+    } else if (name == "facility_cost_per_person_day") {
+        for (const auto& f : s.facilities)
+            out.push_back(f.cost_per_person_day);
+    } else if (name == "programme_seats_scheduled") {
+        for (const auto& p : s.programmes) {
+            out.push_back(step > 0 ? inside(p.start, p.end) * p.scheduled_flights(s.dt_days, step) *
+                                         p.seats_per_flight
+                                   : 0.0);
+        }
+    } else if (name == "programme_seats_per_flight") {
+        for (const auto& p : s.programmes)
+            out.push_back(p.seats_per_flight);
+    } else if (name == "programme_flights_per_week") {
+        for (const auto& p : s.programmes)
+            out.push_back(p.flights_per_week);
+    } else if (name == "programme_cost_per_flight") {
+        for (const auto& p : s.programmes)
+            out.push_back(p.cost_per_flight);
+    } else if (name == "programme_budget") {
+        for (const auto& p : s.programmes)
+            out.push_back(p.budget);
+    } else if (name == "programme_in_window") {
+        for (const auto& p : s.programmes)
+            out.push_back(inside(p.start, p.end));
+    } else if (name == "agreement_in_force") {
+        for (const auto& a : s.agreements)
+            out.push_back(inside(a.start, a.end));
+    } else if (name == "agreement_monthly_quota") {
+        for (const auto& a : s.agreements)
+            out.push_back(a.monthly_quota);
+    } else if (name == "agreement_total_quota") {
+        for (const auto& a : s.agreements)
+            out.push_back(a.total_quota);
+    } else if (name == "agreement_fee_per_person_day") {
+        for (const auto& a : s.agreements)
+            out.push_back(a.fee_per_person_day);
+    } else if (name == "agreement_release_per_day") {
+        for (const auto& a : s.agreements)
+            out.push_back(a.release_per_day);
+    } else if (name == "agreement_onward_return_per_day") {
+        for (const auto& a : s.agreements)
+            out.push_back(a.shelter.onward_return_per_day);
+    } else if (name == "agreement_asylum_per_day") {
+        for (const auto& a : s.agreements)
+            out.push_back(a.shelter.asylum_per_day);
+    } else if (name == "agreement_permit_per_day") {
+        for (const auto& a : s.agreements)
+            out.push_back(a.shelter.permit_per_day);
+    } else if (name == "agreement_abscond_per_day") {
+        for (const auto& a : s.agreements)
+            out.push_back(a.shelter.abscond_per_day);
+    } else if (name == "return_policy") {
+        per_country([&](std::size_t c) {
+            return c < s.returns.size() ? static_cast<double>(s.returns[c].policy) : 0.0;
+        });
+    } else if (name == "return_monthly_cap") {
+        per_country([&](std::size_t c) {
+            if (c >= s.returns.size()) {
+                return unlimited;
+            }
+            switch (s.returns[c].policy) {
+            case ReturnPolicy::accept:
+                return unlimited;
+            case ReturnPolicy::refuse:
+                return 0.0;
+            case ReturnPolicy::cap:
+                return s.returns[c].monthly_cap;
+            }
+            return unlimited;
+        });
+    } else if (name == "enforcement_interdiction_per_day") {
+        per_country_profile([&](std::size_t c, std::size_t p) {
+            return by_profile(enforcement(c).interdiction_per_day, p);
+        });
+    } else if (name == "enforcement_border_apprehension_probability") {
+        per_country([&](std::size_t c) { return enforcement(c).border_apprehension_probability; });
+    } else if (name == "enforcement_arrest_per_day") {
+        per_country([&](std::size_t c) { return enforcement(c).arrest_per_day; });
+    } else if (name == "enforcement_priority") {
+        per_country_profile(
+            [&](std::size_t c, std::size_t p) { return by_profile(enforcement(c).priority, p); });
+    } else if (name == "enforcement_processing_mean_days") {
+        per_country([&](std::size_t c) { return enforcement(c).processing_mean_days; });
+    } else if (name == "enforcement_max_detention_days") {
+        per_country([&](std::size_t c) { return enforcement(c).max_detention_days; });
+    } else if (name == "enforcement_max_detention_exempt") {
+        per_country_profile([&](std::size_t c, std::size_t p) {
+            const auto& exempt = enforcement(c).max_detention_exempt;
+            return p < exempt.size() && exempt[p] ? 1.0 : 0.0;
+        });
+    } else if (name == "route_mortality") {
+        for (const auto& r : s.routes)
+            out.push_back(r.mortality);
+    } else if (name == "route_weight") {
+        for (const auto& r : s.routes)
+            out.push_back(r.weight);
+    } else if (name == "departure_persons_per_day") {
+        out.assign(s.groups.size(), 0.0);
+        for (const auto& d : s.departures) {
+            const double multiplier = d.multiplier ? d.multiplier->at(today) : 1.0;
+            out[static_cast<std::size_t>(d.group)] += d.persons_per_day * multiplier;
+        }
+    } else if (name == "remigration_per_day") {
+        for (std::size_t p = 0; p < profiles; ++p) {
+            out.push_back(by_profile(s.remigration.per_day, p));
+        }
+    } else {
+        throw InternalError("run file: no values for the parameter " + std::string(name));
+    }
 }
 
 } // namespace
@@ -257,6 +415,14 @@ struct RunFileWriter::Impl {
     Series facility_cost;
     std::array<Series, flow_count> flows;
 
+    // The group `parameters`: the parameters in force at each record, computed from the
+    // scenario and its policy timeline (a copy: the writer does not rely on the caller's).
+    std::shared_ptr<const Scenario> scenario_copy;
+    hdf5::Handle parameters_group;
+    std::vector<const RunVariable*> parameter_variables; // in registry order
+    std::vector<Series> parameters;                      // one per parameter_variables entry
+    std::vector<double> parameter_values;                // one record of one parameter
+
     template <class F>
     void for_each_series(F&& f) {
         for (Series* series :
@@ -268,6 +434,18 @@ struct RunFileWriter::Impl {
         }
         for (Series& series : flows) {
             f(series);
+        }
+        for (Series& series : parameters) {
+            f(series);
+        }
+    }
+
+    void record_parameters(int step) {
+        const Date today = scenario_copy->date_of_step(std::max(step - 1, 0));
+        const Scenario& now = in_force(*scenario_copy, today);
+        for (std::size_t k = 0; k < parameters.size(); ++k) {
+            fill_parameter(parameter_variables[k]->name, now, today, step, parameter_values);
+            parameters[k].append(parameter_values.data());
         }
     }
 
@@ -315,6 +493,7 @@ void RunFileWriter::Impl::write_attributes(const Scenario& scenario, const RunIn
     hdf5::write_string_attribute(root, "mode", enum_name(mode_names, info.mode), partial);
     hdf5::write_uint64_attribute(root, "seed", info.seed, partial);
     hdf5::write_string_attribute(root, "scenario_name", scenario.name, partial);
+    hdf5::write_string_attribute(root, "scenario_description", scenario.description, partial);
     hdf5::write_string_attribute(root, "scenario_yaml", scenario.yaml_text, partial);
     hdf5::write_string_attribute(root, "scenario_sha256", info.scenario_sha256, partial);
     hdf5::write_string_attribute(root, "scenario_overrides", join_lines(scenario.overrides),
@@ -325,7 +504,8 @@ void RunFileWriter::Impl::write_attributes(const Scenario& scenario, const RunIn
     hdf5::write_string_attribute(root, "Conventions", "CF-1.8", partial);
 }
 
-void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) {
+void RunFileWriter::Impl::create(const Scenario& scenario_in, const RunInfo& info) {
+    const Scenario& scenario = scenario_in;
     const std::string created = hdf5::creation_time(); // before the file: a bad SOURCE_DATE_EPOCH
     countries = static_cast<Eigen::Index>(scenario.countries.size());
     groups = static_cast<Eigen::Index>(scenario.groups.size());
@@ -333,12 +513,28 @@ void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) 
     agreements = static_cast<Eigen::Index>(scenario.agreements.size());
     facilities = static_cast<Eigen::Index>(scenario.facilities.size());
     dt_days = scenario.dt_days;
-    // Values of one step in all the time-indexed variables below: time and the deterrence
-    // factor, stocks, flows, removals by destination, four variables per programme and per
-    // agreement, two per facility.
-    const auto step_values = static_cast<std::size_t>(
-        2 + countries * status_count * groups + flow_count * countries * groups +
-        countries * countries + 4 * programmes + 4 * agreements + 2 * facilities);
+    scenario_copy = std::make_shared<const Scenario>(scenario_in);
+    const auto profile_count = static_cast<Eigen::Index>(scenario_in.profiles.size());
+    const auto routes = static_cast<Eigen::Index>(scenario_in.routes.size());
+    // The length of each dimension, by name, as the registry's variables name them.
+    const std::map<std::string, Eigen::Index> lengths = {
+        {"country", countries},     {"status", status_count},   {"group", groups},
+        {"destination", countries}, {"programme", programmes},  {"agreement", agreements},
+        {"facility", facilities},   {"profile", profile_count}, {"route", routes}};
+    const auto cells_of = [&](const RunVariable& v) {
+        std::vector<hsize_t> cells;
+        for (std::size_t d = 1; d < v.dimensions.size(); ++d) {
+            cells.push_back(static_cast<hsize_t>(lengths.at(v.dimensions[d])));
+        }
+        return cells;
+    };
+    // Values of one step in all the time-indexed variables (time and every registered one).
+    std::size_t step_values = 1;
+    for (const RunVariable& v : run_variables()) {
+        const auto cells = cells_of(v);
+        step_values +=
+            std::accumulate(cells.begin(), cells.end(), std::size_t{1}, std::multiplies<>());
+    }
     chunk_steps = steps_per_chunk(step_values * sizeof(double), scenario.steps() + 1);
 
     {
@@ -479,68 +675,66 @@ void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) 
         attach(dataset.get(), {facility.get()}, partial);
     }
 
-    // Time-indexed variables. `coordinates` names the auxiliary variables along their
-    // dimensions (CF), which xarray then shows as coordinates.
-    const auto hsize = [](Eigen::Index n) { return static_cast<hsize_t>(n); };
-    const auto variable = [&](hid_t location, const char* name, std::vector<hsize_t> cells,
-                              std::initializer_list<hid_t> scales, std::string_view long_name,
-                              const char* units, const char* coordinates) {
-        Series series(location, name, std::move(cells), chunk_steps, partial);
-        describe_variable(series.id(), long_name, units, partial);
-        if (coordinates != nullptr) {
+    // Time-indexed variables, as the registry (io/run_variables.hpp) defines them.
+    // `coordinates` names the auxiliary variables along their dimensions (CF), which xarray
+    // then shows as coordinates.
+    std::map<std::string, hid_t> scales = {{"time", time.id()},
+                                           {"country", country.get()},
+                                           {"status", status.get()},
+                                           {"group", group.get()},
+                                           {"destination", destination.get()},
+                                           {"programme", programme.get()},
+                                           {"agreement", agreement.get()},
+                                           {"facility", facility.get()}};
+    const std::map<std::string, std::string> auxiliary = {
+        {"country", "country_name country_on_map"},
+        {"group", "group_nationality group_profile"},
+        {"programme", "programme_sender"},
+        {"agreement", "agreement_sender agreement_receiver agreement_disposition"},
+        {"facility", "facility_country facility_kind facility_capacity"},
+        {"route", "route_from route_to route_days"}};
+    const auto variable = [&](hid_t location, const std::string& variable_path) {
+        const RunVariable& v = run_variable(variable_path);
+        // Parameters mostly repeat from step to step: zlib's default matcher finds the rows.
+        Series series(location, v.name.c_str(), cells_of(v), chunk_steps, partial,
+                      v.group == "parameters" ? hdf5::ChunkFilter::Matching::rows
+                                              : hdf5::ChunkFilter::Matching::runs);
+        describe_variable(series.id(), v.long_name, v.units, partial);
+        // Only auxiliary variables of the variable's own group: CF `coordinates` do not reach
+        // into other groups.
+        std::string coordinates;
+        for (const std::string& dimension : v.dimensions) {
+            const bool own_group = (dimension == "route") == (v.group == "parameters");
+            if (const auto found = auxiliary.find(dimension);
+                own_group && v.group != "flows" && found != auxiliary.end()) {
+                coordinates += (coordinates.empty() ? "" : " ") + found->second;
+            }
+        }
+        if (!coordinates.empty()) {
             hdf5::write_string_attribute(series.id(), "coordinates", coordinates, partial);
         }
-        attach(series.id(), scales, partial);
+        unsigned index = 0;
+        for (const std::string& dimension : v.dimensions) {
+            hdf5::check_status(H5DSattach_scale(series.id(), scales.at(dimension), index), partial,
+                               "attach dimension " + std::to_string(index) + " of " +
+                                   variable_path);
+            ++index;
+        }
         return series;
     };
-    const hid_t t = time.id();
-    stocks = variable(root, "stocks", {hsize(countries), status_count, hsize(groups)},
-                      {t, country.get(), status.get(), group.get()},
-                      "persons by country, status and group at the end of the step", "persons",
-                      "country_name country_on_map group_nationality group_profile");
-    removals_by_destination =
-        variable(root, "removals_by_destination", {hsize(countries), hsize(countries)},
-                 {t, country.get(), destination.get()},
-                 "persons removed in the step by the sending country to the destination", "persons",
-                 "country_name country_on_map");
-    deterrence_factor =
-        variable(root, "deterrence_factor", {}, {t},
-                 "multiplier on departures and re-migration in the step", "1", nullptr);
-    const std::vector<hsize_t> per_programme{hsize(programmes)};
-    const auto programme_variable = [&](const char* name, const char* long_name,
-                                        const char* units) {
-        return variable(root, name, per_programme, {t, programme.get()}, long_name, units,
-                        "programme_sender");
-    };
-    programme_flights =
-        programme_variable("programme_flights", "flights flown in the step", "flights");
-    programme_passengers =
-        programme_variable("programme_passengers", "persons carried in the step", "persons");
-    programme_cost = programme_variable("programme_cost", "money spent in the step", "USD");
-    programme_budget_left = programme_variable(
-        "programme_budget_left", "budget left after the step (inf: no budget limit)", "USD");
-    const std::vector<hsize_t> per_agreement{hsize(agreements)};
-    const auto agreement_variable = [&](const char* name, const char* long_name,
-                                        const char* units) {
-        return variable(root, name, per_agreement, {t, agreement.get()}, long_name, units,
-                        "agreement_sender agreement_receiver agreement_disposition");
-    };
-    agreement_transfers = agreement_variable(
-        "agreement_transfers", "persons received under the agreement in the step", "persons");
-    agreement_held = agreement_variable(
-        "agreement_held", "persons held under the agreement at the end of the step", "persons");
-    agreement_fees = agreement_variable(
-        "agreement_fees", "fees paid by the sender under the agreement in the step", "USD");
-    agreement_quota_used = agreement_variable(
-        "agreement_quota_used", "persons received under the agreement since the start", "persons");
-    const std::vector<hsize_t> per_facility{hsize(facilities)};
-    const auto facility_variable = [&](const char* name, const char* long_name, const char* units) {
-        return variable(root, name, per_facility, {t, facility.get()}, long_name, units,
-                        "facility_country facility_kind facility_capacity");
-    };
-    facility_occupancy = facility_variable(
-        "facility_occupancy", "persons in the facility at the end of the step", "persons");
-    facility_cost = facility_variable("facility_cost", "occupancy cost in the step", "USD");
+    stocks = variable(root, "stocks");
+    removals_by_destination = variable(root, "removals_by_destination");
+    deterrence_factor = variable(root, "deterrence_factor");
+    programme_flights = variable(root, "programme_flights");
+    programme_passengers = variable(root, "programme_passengers");
+    programme_cost = variable(root, "programme_cost");
+    programme_budget_left = variable(root, "programme_budget_left");
+    agreement_transfers = variable(root, "agreement_transfers");
+    agreement_held = variable(root, "agreement_held");
+    agreement_fees = variable(root, "agreement_fees");
+    agreement_quota_used = variable(root, "agreement_quota_used");
+    facility_occupancy = variable(root, "facility_occupancy");
+    facility_cost = variable(root, "facility_cost");
 
     // One variable per process in the group `flows`, on the root group's dimensions.
     {
@@ -550,10 +744,88 @@ void RunFileWriter::Impl::create(const Scenario& scenario, const RunInfo& info) 
     }
     for (int f = 0; f < flow_count; ++f) {
         const auto index = static_cast<std::size_t>(f);
-        const std::string name(flow_names[index]);
-        flows[index] =
-            variable(flows_group.get(), name.c_str(), {hsize(countries), hsize(groups)},
-                     {t, country.get(), group.get()}, flow_descriptions[index], "persons", nullptr);
+        flows[index] = variable(flows_group.get(), "flows/" + std::string(flow_names[index]));
+    }
+
+    // The group `parameters`: its own dimensions (profile, route), the fixed descriptions
+    // along the root's dimensions, then one series per parameter in force.
+    {
+        const hdf5::Handle creation = group_properties(H5P_GROUP_CREATE, partial);
+        parameters_group =
+            hdf5::own(H5Gcreate2(root, "parameters", H5P_DEFAULT, creation.get(), H5P_DEFAULT),
+                      partial, "create group /parameters");
+    }
+    const hid_t params = parameters_group.get();
+    const hdf5::Handle profile = create_dimension(params, "profile", scenario.profiles,
+                                                  "profile of a group of persons", partial);
+    std::vector<std::string> route_ids, route_from, route_to;
+    std::vector<double> route_days;
+    for (const auto& route : scenario.routes) {
+        route_ids.push_back(route.id);
+        route_from.push_back(codes_of(scenario, {route.from}).front());
+        route_to.push_back(codes_of(scenario, {route.to}).front());
+        route_days.push_back(route.days);
+    }
+    const hdf5::Handle route =
+        create_dimension(params, "route", route_ids, "route (FROM->TO)", partial);
+    for (const auto& [name, values, long_name] :
+         {std::tuple{"route_from", &route_from, "country the route leaves"},
+          std::tuple{"route_to", &route_to, "country the route reaches"}}) {
+        const hdf5::Handle dataset = create_strings(params, name, *values, long_name, partial);
+        attach(dataset.get(), {route.get()}, partial);
+    }
+    {
+        const hdf5::Handle dataset =
+            create_fixed(params, "route_days", H5T_IEEE_F64LE, route_days.size(), partial);
+        if (!route_days.empty()) {
+            hdf5::check_status(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                        H5P_DEFAULT, route_days.data()),
+                               partial, "write /parameters/route_days");
+        }
+        describe_variable(dataset.get(), "travel time along the route", "days", partial);
+        attach(dataset.get(), {route.get()}, partial);
+    }
+    std::vector<std::string> agreement_facilities, programme_destinations;
+    for (const auto& a : scenario.agreements) {
+        agreement_facilities.push_back(
+            a.facility < 0 ? std::string()
+                           : scenario.facilities.at(static_cast<std::size_t>(a.facility)).id);
+    }
+    for (const auto& p : scenario.programmes) {
+        std::string text = p.any_destination ? "any" : "";
+        for (const std::string& code : codes_of(scenario, p.destinations)) {
+            text += (text.empty() ? "" : " ") + code;
+        }
+        programme_destinations.push_back(text);
+    }
+    {
+        const hdf5::Handle dataset =
+            create_strings(params, "agreement_facility", agreement_facilities,
+                           "facility the receiver holds people in (\"\" for release)", partial);
+        attach(dataset.get(), {agreement.get()}, partial);
+    }
+    {
+        const hdf5::Handle dataset = create_strings(
+            params, "programme_destinations", programme_destinations,
+            "countries the programme flies to (ISO codes separated by spaces, or any)", partial);
+        attach(dataset.get(), {programme.get()}, partial);
+    }
+    scales.emplace("profile", profile.get());
+    scales.emplace("route", route.get());
+    for (const RunVariable& v : run_variables()) {
+        if (v.group == "parameters") {
+            parameter_variables.push_back(&v);
+        }
+    }
+    parameters.reserve(parameter_variables.size());
+    for (const RunVariable* v : parameter_variables) {
+        parameters.push_back(variable(params, v->path()));
+        if (v->name == "return_policy") {
+            const int flags[3] = {0, 1, 2};
+            hdf5::write_int_attribute(parameters.back().id(), "flag_values", flags, partial);
+            hdf5::write_string_attribute(parameters.back().id(), "flag_meanings",
+                                         return_policy_flag_meanings, partial);
+        }
     }
 }
 
@@ -640,6 +912,7 @@ void RunFileWriter::record(int step, const StepOutputs& outputs) {
     for (std::size_t f = 0; f < run.flows.size(); ++f) {
         run.flows[f].append(outputs.flows[f].data());
     }
+    run.record_parameters(step);
     if (run.time.buffered() == run.chunk_steps) {
         run.flush();
     }
@@ -654,6 +927,7 @@ void RunFileWriter::finish() {
     run.flush();
     run.for_each_series([](Series& series) { series.close(); });
     run.flows_group.reset();
+    run.parameters_group.reset();
     if (H5Fclose(run.file.release()) < 0) {
         hdf5::fail("cannot close " + run.partial);
     }

@@ -10,6 +10,7 @@
 
 #include "core/calendar.hpp"
 #include "core/types.hpp"
+#include "io/format_version.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -18,8 +19,7 @@
 
 namespace deportsim {
 
-inline constexpr const char* sweep_file_type = "deportsim-sweep";
-inline constexpr int sweep_format_major = 1, sweep_format_minor = 0;
+// sweep_file_type and sweep_format_major/minor are in io/format_version.hpp.
 
 // Everything known before any run: root attributes, labels, the design.
 struct SweepFileHeader {

@@ -1,6 +1,7 @@
 // The deportsim program end to end: exit statuses, help, reproducible run files, and that a
 // run file written by the program reads back in C++ and is what the engine computed.
 #include "core/engine.hpp"
+#include "core/headline.hpp"
 #include "io/run_file.hpp"
 #include "scenario/load.hpp"
 
@@ -8,10 +9,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,7 +136,9 @@ TEST_CASE("a run file holds exactly what the engine computed, and info describes
     info.mode = Mode::stochastic;
     info.seed = 3;
     const auto engine = make_engine(load_scenario_file(tiny), info);
+    HeadlineRecorder headline;
     engine->add_observer(keep);
+    engine->add_observer(headline);
     engine->run();
 
     const RunFileContents file = read_run_file(out.string());
@@ -149,4 +154,28 @@ TEST_CASE("a run file holds exactly what the engine computed, and info describes
     CHECK(described.status == 0);
     CHECK_THAT(described.output, Catch::Contains("stochastic"));
     CHECK_THAT(described.output, Catch::Contains(sha256_hex(load_scenario_file(tiny).yaml_text)));
+
+    // The headline metrics info reads back from the file are those the engine's run gave.
+    const Result csv = run_program("info " + out.string() + " --format csv");
+    REQUIRE(csv.status == 0);
+    std::istringstream lines(csv.output);
+    std::string line;
+    REQUIRE(std::getline(lines, line));
+    CHECK(line == "metric,value,units");
+    for (const HeadlineMetric& metric : headline_metrics) {
+        REQUIRE(std::getline(lines, line));
+        INFO(line);
+        const auto first = line.find(','), second = line.find(',', first + 1);
+        CHECK(line.substr(0, first) == metric.name);
+        CHECK(line.substr(second + 1) == metric.units);
+        const std::string value = line.substr(first + 1, second - first - 1);
+        const double expected =
+            headline.values()[static_cast<std::size_t>(&metric - headline_metrics.data())];
+        if (std::isnan(expected)) {
+            CHECK(value.empty());
+        } else {
+            CHECK(std::stod(value) == expected);
+        }
+    }
+    CHECK(run_program("info " + out.string() + " --format yaml").status == 2);
 }

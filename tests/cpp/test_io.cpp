@@ -2,12 +2,14 @@
 // partial-file protocol, netCDF interoperability (ncdump) and reproducible bytes.
 
 #include "core/error.hpp"
+#include "core/headline.hpp"
 #include "core/record.hpp"
 #include "core/scenario.hpp"
 #include "deportsim/version.hpp"
 #include "files.hpp"
 #include "io/hdf5_handle.hpp"
 #include "io/run_file.hpp"
+#include "io/run_variables.hpp"
 
 #include <catch2/catch.hpp>
 #include <zlib.h>
@@ -21,6 +23,8 @@
 #include <iomanip>
 #include <iterator>
 #include <limits>
+#include <map>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -578,30 +582,190 @@ TEST_CASE("describe_run_file summarises a run", "[io]") {
     outputs.resize(scenario);
     writer.record(0, outputs);
     // At the end: 7 VEN/gang_tda imprisoned in SLV (abroad), 2 SLV/no_record imprisoned in
-    // SLV (at home), 5 at large in the USA; 3 removals in step 1 and 4 in step 2.
+    // SLV (at home), 5 at large in the USA. The USA removes 3 people in step 1 and 4 in step 2
+    // (flow `removals`), and 1 person more is repatriated onward by SLV in each step: the
+    // removals by destination, which the headline counts, are 4 and 5.
     outputs.stocks(stock_row(1, Status::imprisoned), 0) = 7;
     outputs.stocks(stock_row(1, Status::imprisoned), 1) = 2;
     outputs.stocks(stock_row(0, Status::at_large), 0) = 5;
     outputs.flows[static_cast<int>(Flow::removals)](0, 0) = 3;
+    outputs.removals_by_destination(0, 1) = 3;
+    outputs.removals_by_destination(1, 2) = 1;
     writer.record(1, outputs);
     outputs.flows[static_cast<int>(Flow::removals)](0, 0) = 4;
+    outputs.removals_by_destination(0, 1) = 4;
     writer.record(2, outputs);
     writer.finish();
 
     const std::string text = describe_run_file(path);
     INFO(text);
-    CHECK_THAT(text, Catch::Contains("deportsim-run 1.0"));
+    CHECK_THAT(text, Catch::Contains("deportsim-run 1.1"));
     CHECK_THAT(text, Catch::Contains("cecot_test (sha256 " + info.scenario_sha256 + ")"));
     CHECK_THAT(text, Catch::Contains("stochastic, seed 18446744073709551557"));
     CHECK_THAT(text, Catch::Contains("2025-02-01 to 2025-02-03"));
     CHECK_THAT(text, Catch::Contains("2025-02-01T00:00:00Z"));
     CHECK_THAT(text, Catch::Contains("3 countries, 8 statuses, 2 groups, 1 programme, "
                                      "1 agreement, 1 facility"));
+    CHECK_THAT(text, Catch::Contains("series in /parameters"));
     CHECK_THAT(text, Catch::Matches(R"((.|\n)*imprisoned +9\n(.|\n)*)"));
     CHECK_THAT(text, Catch::Matches(R"((.|\n)*at_large +5\n(.|\n)*)"));
     CHECK_THAT(text, Catch::Matches(R"((.|\n)*total +14\n(.|\n)*)"));
-    CHECK_THAT(text, Catch::Contains("total removals:               7\n"));
-    CHECK_THAT(text, Catch::Contains("imprisoned abroad at the end: 7\n"));
+    // Every headline metric, by its name in core/headline.hpp.
+    for (const HeadlineMetric& metric : headline_metrics) {
+        CHECK_THAT(text, Catch::Contains("  " + std::string(metric.name) + " "));
+    }
+    CHECK_THAT(text, Catch::Matches(R"((.|\n)*  removals_total +9 persons\n(.|\n)*)"));
+    CHECK_THAT(text, Catch::Matches(R"((.|\n)*  imprisoned_abroad_end +9 persons\n(.|\n)*)"));
+    CHECK_THAT(text, Catch::Matches(R"((.|\n)*  at_large_end +5 persons\n(.|\n)*)"));
+
+    const std::string csv = headline_csv(path);
+    CHECK_THAT(csv, Catch::StartsWith("metric,value,units\nimprisoned_abroad_end,9,persons\n"));
+    CHECK_THAT(csv, Catch::Contains("\nremovals_total,9,persons\n"));
+    CHECK_THAT(csv, Catch::Contains("\ncost_per_removal,0,USD per person\n")); // nothing spent
+}
+
+TEST_CASE("headline_of_run_file gives what the recorder gives on the same outputs", "[io]") {
+    const ScratchDirectory scratch("headline");
+    const std::string path = scratch.file("run.h5");
+    const Scenario scenario = small_scenario();
+    HeadlineRecorder recorder;
+    recorder.start(scenario, small_info());
+    RunFileWriter writer(path);
+    writer.start(scenario, small_info());
+    for (int step = 0; step <= scenario.steps(); ++step) {
+        const StepOutputs outputs = synthetic_outputs(scenario, step);
+        recorder.record(step, outputs);
+        writer.record(step, outputs);
+    }
+    recorder.finish();
+    writer.finish();
+    const HeadlineValues read = headline_of_run_file(read_run_file(path));
+    for (std::size_t h = 0; h < headline_metrics.size(); ++h) {
+        INFO(headline_metrics[h].name);
+        CHECK(read[h] == recorder.values()[h]);
+    }
+}
+
+TEST_CASE("The group parameters holds the parameters in force at each record", "[io]") {
+    const ScratchDirectory scratch("parameters");
+    const std::string path = scratch.file("run.h5");
+    Scenario scenario = small_scenario(12);
+    scenario.programmes[0].seats_per_flight = 100;
+    scenario.programmes[0].flights_per_week = 7; // one flight a day
+    scenario.programmes[0].cost_per_flight = 1000;
+    scenario.programmes[0].start = Date{scenario.start.days + 2}; // window [day 2, day 8)
+    scenario.programmes[0].end = Date{scenario.start.days + 8};
+    scenario.agreements[0].monthly_quota = 30;
+    scenario.agreements[0].fee_per_person_day = 1.5;
+    scenario.routes = {{"SLV->USA", 1, 0, 4.0, 0.01, 2.0}};
+    scenario.returns = {{ReturnPolicy::accept, unlimited},
+                        {ReturnPolicy::cap, 50},
+                        {ReturnPolicy::refuse, unlimited}};
+    DepartureStream stream;
+    stream.group = 1;
+    stream.origin = 1;
+    stream.destination = 0;
+    stream.persons_per_day = 10;
+    stream.multiplier = DatedSeries{{Date{scenario.start.days + 6}}, {0.5}, 1.0};
+    scenario.departures = {stream};
+    // From day 5 (the date of step 6): CECOT doubles and the monthly quota goes; from day 9
+    // the route becomes deadlier.
+    auto expansion = std::make_shared<Scenario>(scenario);
+    expansion->facilities[0].capacity = 80000;
+    expansion->agreements[0].monthly_quota = unlimited;
+    auto deadlier = std::make_shared<Scenario>(*expansion);
+    deadlier->routes[0].mortality = 0.05;
+    scenario.timeline = {{Date{scenario.start.days + 5}, "expansion", expansion},
+                         {Date{scenario.start.days + 9}, "deadlier", deadlier}};
+    write_run(path, scenario, small_info());
+
+    const RunFileContents run = read_run_file(path);
+    CHECK(run.profiles == std::vector<std::string>{"no_record", "gang_tda"});
+    CHECK(run.routes == std::vector<std::string>{"SLV->USA"});
+    for (const RunVariable& variable : run_variables()) {
+        if (variable.group == "parameters") {
+            INFO(variable.name);
+            REQUIRE(run.parameters.count(variable.name) == 1);
+            CHECK(run.parameters.at(variable.name).rows() == run.records());
+        }
+    }
+    const auto& p = run.parameters;
+    for (Eigen::Index record = 0; record < run.records(); ++record) {
+        INFO("record " << record);
+        // Record k > 0 holds step k, whose date is day k - 1; record 0 the start.
+        const int day = std::max(static_cast<int>(record) - 1, 0);
+        CHECK(p.at("facility_capacity")(record, 0) == (day >= 5 ? 80000 : 40000));
+        CHECK(p.at("facility_cost_per_person_day")(record, 0) == 0.5);
+        CHECK(p.at("agreement_monthly_quota")(record, 0) == (day >= 5 ? unlimited : 30));
+        CHECK(p.at("agreement_total_quota")(record, 0) == unlimited);
+        CHECK(p.at("agreement_fee_per_person_day")(record, 0) == 1.5);
+        CHECK(p.at("route_mortality")(record, 0) == (day >= 9 ? 0.05 : 0.01));
+        CHECK(p.at("route_weight")(record, 0) == 2.0);
+        const bool in_window = day >= 2 && day < 8;
+        CHECK(p.at("programme_in_window")(record, 0) == (in_window ? 1 : 0));
+        CHECK(p.at("programme_seats_scheduled")(record, 0) == (record > 0 && in_window ? 100 : 0));
+        CHECK(p.at("programme_seats_per_flight")(record, 0) == 100);
+        CHECK(p.at("programme_budget")(record, 0) == 2.7e6);
+        CHECK(p.at("return_policy")(record, 0) == 0);
+        CHECK(p.at("return_policy")(record, 1) == 2);
+        CHECK(p.at("return_policy")(record, 2) == 1);
+        CHECK(p.at("return_monthly_cap")(record, 0) == unlimited);
+        CHECK(p.at("return_monthly_cap")(record, 1) == 50);
+        CHECK(p.at("return_monthly_cap")(record, 2) == 0);
+        // (time, group): the SLV/no_record stream, halved from day 6.
+        CHECK(p.at("departure_persons_per_day")(record, 0) == 0);
+        CHECK(p.at("departure_persons_per_day")(record, 1) == (day >= 6 ? 5 : 10));
+    }
+    // (time, country, profile), flattened: 3 countries x 2 profiles, none given here.
+    CHECK(p.at("enforcement_interdiction_per_day").cols() == 6);
+    CHECK(p.at("remigration_per_day").cols() == 2);
+}
+
+namespace {
+
+// The rows `| \`name\` | ... |` of the markdown tables of a document, by name: the cells after
+// the name, trimmed.
+std::map<std::string, std::vector<std::string>> documented_rows(const std::string& path) {
+    std::ifstream file(path);
+    std::map<std::string, std::vector<std::string>> rows;
+    for (std::string line; std::getline(file, line);) {
+        if (line.rfind("| `", 0) != 0) {
+            continue;
+        }
+        std::vector<std::string> cells;
+        std::stringstream stream(line.substr(1));
+        for (std::string cell; std::getline(stream, cell, '|');) {
+            const auto first = cell.find_first_not_of(' ');
+            const auto last = cell.find_last_not_of(' ');
+            cells.push_back(first == std::string::npos ? "" : cell.substr(first, last - first + 1));
+        }
+        const std::string name = cells.front().substr(1, cells.front().find('`', 1) - 1);
+        cells.erase(cells.begin());
+        rows.emplace(name, cells); // the first table that names it
+    }
+    return rows;
+}
+
+} // namespace
+
+TEST_CASE("docs/output-format.md documents every variable of the registry as it is", "[io]") {
+    const auto rows = documented_rows(std::string(DEPORTSIM_SOURCE_DIR) + "/docs/output-format.md");
+    for (const RunVariable& variable : run_variables()) {
+        INFO(variable.path());
+        REQUIRE(rows.count(variable.name) == 1);
+        const auto& cells = rows.at(variable.name);
+        if (variable.group == "flows") {
+            continue; // the flows table: `country is` and meaning (units: persons, said above)
+        }
+        std::string dimensions = "(";
+        for (std::size_t d = 0; d < variable.dimensions.size(); ++d) {
+            dimensions += (d == 0 ? "" : ", ") + variable.dimensions[d];
+        }
+        dimensions += ")";
+        REQUIRE(cells.size() >= 2);
+        CHECK(cells[0] == dimensions);
+        CHECK(cells[1] == variable.units);
+    }
 }
 
 namespace {
