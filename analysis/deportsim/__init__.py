@@ -6,8 +6,9 @@ simulation engine.
     ...     print(run.dates[-1], deportsim.headline(run)["removals_total"])
     ...     deportsim.figures.write_figures(run, "out/figures")
 
-Needs numpy, h5py and matplotlib; uses xarray (and pandas) when importable, and PyYAML to
-read the scenario text a run carries. Command line: ``python3 -m deportsim --help``.
+Needs numpy, h5py and matplotlib; uses xarray (and pandas) when importable. Everything it
+needs of a run, the limits in force included, is a variable of the run file: it never parses
+the scenario text the file carries. Command line: ``python3 -m deportsim --help``.
 Modules: :mod:`~deportsim.run` (reader), :mod:`~deportsim.headline`,
 :mod:`~deportsim.summary`, :mod:`~deportsim.compare`, :mod:`~deportsim.figures` (with
 :mod:`~deportsim.dispositions` and :mod:`~deportsim.operations`), :mod:`~deportsim.report`,
@@ -16,6 +17,7 @@ and ``deportsim.sweep`` for sweep files (imported only when used).
 
 from .headline import headline, run_identity
 from .run import FORMAT, SUPPORTED_MAJOR, FormatError, Run, open_run
+from .versions import PERSONS_MAJOR, RUN_MAJOR, SWEEP_MAJOR
 from .summary import summary
 
 __version__ = "0.1.0"
@@ -52,6 +54,9 @@ __all__ = [
     "FORMAT",
     "SUPPORTED_MAJOR",
     "FormatError",
+    "PERSONS_MAJOR",
+    "RUN_MAJOR",
+    "SWEEP_MAJOR",
     "Run",
     "headline",
     "open_run",

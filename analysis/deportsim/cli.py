@@ -80,19 +80,27 @@ examples:
 """
 
 SUMMARY_HELP = """\
-Print the headline outcomes of one run:
-  imprisoned_abroad_end       stock 'imprisoned' at the end, summed over countries
-  removals_total              everyone removed over the run
-  removals_by_destination.X   removed to destination X
-  detention_peak (+ _date)    highest number detained at once, all countries together
-  detention_peak_by_country.X highest number detained at once in country X
-  max_detention_releases      released after the maximum detention period
-  programme_cost_total        spent by flight programmes (USD)
-  cost_per_person_removed     programme cost / removals_total (USD per person)
-  agreement_fees_total        fees paid to receivers under agreements (USD)
-  facility_cost_total         occupancy cost of facilities (USD)
-  deaths_in_transit           deaths in transit
-  final_stocks_by_status.S    persons in status S at the end
+Print the headline outcomes of one run: the metrics of sim/core/headline.hpp (as
+`deportsim info` and sweep files give them), each followed by its breakdowns:
+  imprisoned_abroad_end         stock 'imprisoned' at the end, all countries and groups
+  sheltered_end                 stock 'sheltered' at the end
+  removals_total                removed over the run, onward repatriations from shelters included
+  removals_by_destination.X     removed to destination X
+  removals_home                 removals_total - transfers_third_country
+  transfers_third_country       transferred under agreements
+  detention_peak (+ _date)      highest number detained at once, all countries together
+  detention_peak_by_country.X   highest number detained at once in country X
+  max_detention_releases_total  released after the maximum detention period
+  overflow_releases_total       stopped but released for want of beds
+  deaths_total                  deaths in transit
+  departures_total              first departures
+  flight_cost_total             spent by flight programmes (USD)
+  detention_cost_total          occupancy cost of detention facilities (USD)
+  facility_cost_by_kind.K       occupancy cost of facilities of kind K (USD)
+  fees_total                    fees paid to receivers under agreements (USD)
+  cost_per_removal              flight_cost_total / removals_total (USD per person)
+  at_large_end                  stock 'at_large' at the end
+  final_stocks_by_status.S      persons in status S at the end
 
 formats: markdown (a report table), csv (rows metric,value,unit; run identity first),
 json ({"run": {...}, "headline": {...}}; missing values are null).
@@ -104,8 +112,8 @@ example:
 COMPARE_HELP = """\
 Print the headline outcomes of several runs side by side, one column per run (labelled by
 scenario name, or file stem when names repeat): people imprisoned abroad, removals in all and
-by destination, detention peak, releases after maximum detention, cost per person removed,
-deaths in transit, and the rest of the summary's outcomes. A destination a run never removed
+by destination, detention peak, releases after maximum detention, cost per removal, deaths
+in transit, and the rest of the summary's outcomes. A destination a run never removed
 to shows 0 there; an undefined value shows n/a (CSV: empty; JSON: null).
 
 formats: markdown (a table), csv (rows metric,unit,<run>...; run identity first),

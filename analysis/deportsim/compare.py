@@ -2,10 +2,9 @@
 column per run, and a bar chart.
 
 Rows are :func:`~deportsim.headline.headline` flattened (``removals_by_destination.SLV``, ...),
-in its order: people imprisoned abroad at the end, removals (in all and by destination), the
-detention peak (its date, and by country), releases after the maximum detention period,
-spending, cost per person removed, fees, facility costs, deaths in transit, final stocks by
-status. A row that one run lacks (a destination it never removed to) is 0 there for the
+in its order: the fifteen headline metrics of sim/core/headline.hpp, each followed by its
+breakdowns (removals by destination, the detention peak's date and the peak by country,
+facility costs by kind, final stocks by status). A row that one run lacks (a destination it never removed to) is 0 there for the
 labelled entries, and missing (``n/a``, empty, ``null``) for values that are not defined.
 """
 
@@ -35,18 +34,21 @@ from .run import Run
 from .summary import FORMATS
 
 # Nested headline entries whose absent labels mean zero (a destination never removed to).
-_ZERO_WHEN_ABSENT = ("removals_by_destination", "detention_peak_by_country", "final_stocks_by_status")
+_ZERO_WHEN_ABSENT = (
+    "removals_by_destination", "detention_peak_by_country", "facility_cost_by_kind",
+    "final_stocks_by_status",
+)
 
 # Bar chart panels: (headline key, title, unit, money).
 BAR_PANELS = (
     ("imprisoned_abroad_end", "People imprisoned abroad at the end", "Persons", False),
     ("removals_total", "People removed", "Persons", False),
     ("detention_peak", "Detention peak (all countries)", "Persons", False),
-    ("max_detention_releases", "Released after maximum detention", "Persons", False),
-    ("cost_per_person_removed", "Flight cost per person removed", "USD per person", True),
-    ("deaths_in_transit", "Deaths in transit", "Persons", False),
-    ("programme_cost_total", "Spent by flight programmes", "USD", True),
-    ("agreement_fees_total", "Fees paid under agreements", "USD", True),
+    ("max_detention_releases_total", "Released after maximum detention", "Persons", False),
+    ("cost_per_removal", "Flight cost per person removed", "USD per person", True),
+    ("deaths_total", "Deaths in transit", "Persons", False),
+    ("flight_cost_total", "Spent by flight programmes", "USD", True),
+    ("fees_total", "Fees paid under agreements", "USD", True),
 )
 TOP_BAR_DESTINATIONS = 6
 

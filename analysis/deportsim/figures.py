@@ -61,7 +61,7 @@ from .plotting import (
     weekly,
 )
 from .run import Run
-from .specs import programme_specs, scheduled_per_step
+from .specs import facility_capacity, programme_specs
 
 # Statuses drawn apart from the removal pipeline: they hold most people in a long run and
 # would flatten the pipeline if stacked with it.
@@ -478,36 +478,39 @@ def overlay_removals(runs: Sequence[Run], labels: Sequence[str]) -> Plot:
 def capacity_shares(run: Run) -> dict:
     """Each facility's occupancy and each programme's passengers as a share of capacity.
 
-    Facilities: persons held at the end of each step / places (None when places are
-    unlimited). Programmes, per week: passengers / seats on the scheduled flights
-    (``seats_per_flight x flights_per_week`` over the days of the week inside the programme's
-    window), or / seats on the flights flown when the schedule is not derivable.
-    Returns ``{"facilities": {id: {"occupancy", "capacity", "share"}}, "programmes": {id:
+    Facilities: persons held at the end of each step / places in force then
+    (``parameters/facility_capacity``; None when places are unlimited). Programmes, per week:
+    passengers / seats on the scheduled flights (``parameters/programme_seats_scheduled``), or
+    / seats on the flights flown when no seats were scheduled or the file does not record them.
+    Returns ``{"facilities": {id: {"occupancy", "capacity", "capacity_series", "share"}},
+    "programmes": {id:
     {"passengers", "seats", "share", "basis"}}, "week": Weekly}``.
     """
     result: dict = {"facilities": {}, "programmes": {}}
     if len(run.facilities):
         occupancy = run.read("facility_occupancy")
         for position, facility in enumerate(run.facilities):
-            capacity = float(run.facility_capacity[position])
+            places = facility_capacity(run, str(facility))  # in force at each record
+            capacity = float(places[-1])
             series = occupancy[:, position]
-            share = series / capacity if 0 < capacity < math.inf else None
+            limited = np.all((places > 0) & np.isfinite(places))
+            share = series / places if limited else None
             result["facilities"][str(facility)] = {
-                "occupancy": series, "capacity": capacity, "share": share}
+                "occupancy": series, "capacity": capacity, "capacity_series": places,
+                "share": share}
     week = weekly(run, np.zeros((len(run.times), 0)))
     if len(run.programmes):
         passengers = weekly(run, run.read("programme_passengers"))
-        flights = weekly(run, run.read("programme_flights"))
         week = passengers
+        flown = run.read("programme_flights")
         for position, (programme, spec) in enumerate(programme_specs(run).items()):
             carried = passengers.values[:, position]
             seats, basis = None, None
-            if spec.seats_per_flight is not None and spec.flights_per_week is not None:
-                scheduled = scheduled_per_step(run, spec.flights_per_week, spec.start, spec.end)
-                seats = weekly(run, scheduled).values * spec.seats_per_flight
+            if spec.seats_scheduled is not None and np.any(spec.seats_scheduled > 0):
+                seats = weekly(run, spec.seats_scheduled).values
                 basis = "scheduled"
-            elif spec.seats_per_flight is not None:
-                seats = flights.values[:, position] * spec.seats_per_flight
+            elif spec.seats_per_flight_series is not None:
+                seats = weekly(run, flown[:, position] * spec.seats_per_flight_series).values
                 basis = "flown"
             share = None
             if seats is not None:

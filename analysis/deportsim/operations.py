@@ -42,7 +42,7 @@ from .plotting import (
     weekly,
 )
 from .run import Run
-from .specs import AgreementSpec, agreement_specs, programme_specs, scheduled_per_step
+from .specs import AgreementSpec, agreement_specs, facility_capacity, is_constant, programme_specs
 
 SCHEDULED_COLOUR = "#999999"
 FEE_COLOUR = SPEND_COLOUR
@@ -61,16 +61,23 @@ def _money_axis(axes, label: str = "USD, cumulative", headroom: float = 1.1) -> 
     persons_axis(axes, label, money=True, headroom=headroom)
 
 
-def _destinations_text(run: Run, programme: str) -> str:
-    spec = ((run.scenario or {}).get("flight_programmes") or {}).get(programme)
-    if not isinstance(spec, dict):
-        return ""
-    destinations = spec.get("destinations")
+def _destinations_text(destinations: str) -> str:
+    """" to any destination", " to HND, SLV", or "" (not recorded: a file of format 1.0)."""
     if destinations == "any":
         return " to any destination"
-    if isinstance(destinations, list):
-        return " to " + ", ".join(str(d) for d in destinations)
+    if destinations:
+        return " to " + ", ".join(destinations.split())
     return ""
+
+
+def _limit_line(axes, run: Run, series: np.ndarray | None, value: float, **style) -> None:
+    """A limit on a panel dated like the run: a horizontal line at ``value`` when it holds
+    throughout, else the series in force at each record, as steps (a policy event moved it)."""
+    if is_constant(series):
+        axes.axhline(value, **style)
+    else:
+        axes.plot(run.datetimes, np.where(np.isfinite(series), series, np.nan),
+                  drawstyle="steps-post", **style)
 
 
 # -- flight programmes --------------------------------------------------------------------
@@ -78,8 +85,9 @@ def _destinations_text(run: Run, programme: str) -> str:
 
 def programme_series(run: Run) -> tuple[dict[str, dict], Weekly]:
     """Per programme: ``passengers``, ``flights``, ``seats_flown``, ``seats_scheduled`` (per
-    week; seats None when not derivable), ``spent`` (cumulative USD per record), ``budget``
-    (inf: none) and ``budget_left`` (per record); and the weeks."""
+    week, from the recorded ``programme_seats_per_flight`` and ``programme_seats_scheduled``;
+    None in a file without them), ``spent`` (cumulative USD per record), ``budget`` (at the
+    end; inf: none) and ``budget_left`` (per record); and the weeks."""
     specs = programme_specs(run)
     if not specs:
         return {}, weekly(run, np.zeros((len(run.times), 0)))
@@ -88,13 +96,14 @@ def programme_series(run: Run) -> tuple[dict[str, dict], Weekly]:
     cost = run.read("programme_cost")
     left = run.read("programme_budget_left")
     series = {}
+    flown_per_record = run.read("programme_flights")
     for position, (programme, spec) in enumerate(specs.items()):
         seats_flown = seats_scheduled = None
-        if spec.seats_per_flight is not None:
-            seats_flown = flights.values[:, position] * spec.seats_per_flight
-            if spec.flights_per_week is not None:
-                scheduled = scheduled_per_step(run, spec.flights_per_week, spec.start, spec.end)
-                seats_scheduled = weekly(run, scheduled).values * spec.seats_per_flight
+        if spec.seats_per_flight_series is not None:
+            seats_flown = weekly(
+                run, flown_per_record[:, position] * spec.seats_per_flight_series).values
+        if spec.seats_scheduled is not None:
+            seats_scheduled = weekly(run, spec.seats_scheduled).values
         series[programme] = {
             "spec": spec,
             "passengers": passengers.values[:, position],
@@ -123,7 +132,7 @@ def _budget_end_date(run: Run, values: dict) -> np.datetime64 | None:
     if len(spending) == 0:
         return None
     last = run.dates[spending[-1] + 1]
-    return last if last < spec.end else None
+    return last if spec.end is None or last < spec.end else None
 
 
 def plot_programmes(run: Run) -> Plot:
@@ -155,16 +164,18 @@ def plot_programmes(run: Run) -> Plot:
         # empty); in expected mode flights are passengers / seats, and the line would only
         # trace the bars' edges.
         if flown is not None and np.any(flown > values["passengers"] * 1.005 + 0.5):
+            per_flight = (f"{spec.seats_per_flight:g} a flight"
+                          if is_constant(spec.seats_per_flight_series) else "seats a flight vary")
             left.stairs(flown, edges, baseline=None, color=CAPACITY_COLOUR,
                         linestyle="--", linewidth=1.2,
-                        label=f"Seats on flights flown ({spec.seats_per_flight:g} a flight)")
+                        label=f"Seats on flights flown ({per_flight})")
         carried, flights = values["passengers"].sum(), values["flights"].sum()
-        title = (f"{programme} ({country_label(run, spec.sender)}{_destinations_text(run, programme)})\n"
+        title = (f"{programme} ({country_label(run, spec.sender)}{_destinations_text(spec.destinations)})\n"
                  f"{format_persons(carried)} passengers on {flights:,.0f} flights")
         if values["seats_flown"] is not None and values["seats_flown"].sum() > 0:
             title += f"; {carried / values['seats_flown'].sum():.0%} of seats flown filled"
         if values["seats_flown"] is None:
-            title += "; seats per flight not derivable"
+            title += "; seats per flight not recorded (run file format 1.0)"
         left.set_title(title, loc="left", fontsize=9.5)
         persons_axis(left, f"Persons per {week.unit}", headroom=1.45)
         _small_legend(left, columns=3)
@@ -175,8 +186,8 @@ def plot_programmes(run: Run) -> Plot:
                    label="Spent since the start")
         budget = values["budget"]
         if math.isfinite(budget):
-            right.axhline(budget, color=CAPACITY_COLOUR, linestyle="--", linewidth=1.2,
-                          label=f"Budget ({format_money(budget)})")
+            _limit_line(right, run, spec.budget_series, budget, color=CAPACITY_COLOUR,
+                        linestyle="--", linewidth=1.2, label=f"Budget ({format_money(budget)})")
             heading = f"Spent {format_money(spent[-1])} of a {format_money(budget)} budget"
         else:
             heading = f"Spent {format_money(spent[-1])}; no budget limit"
@@ -271,10 +282,11 @@ def overlay_programmes(runs: Sequence[Run], labels: Sequence[str]) -> Plot:
 # -- agreements ---------------------------------------------------------------------------
 
 
-def _facility_capacity(run: Run, facility: str | None) -> float | None:
+def _facility_capacity(run: Run, facility: str | None) -> np.ndarray | None:
+    """The facility's places in force at each record; None without a facility."""
     if facility is None or facility not in run.facilities:
         return None
-    return float(run.facility_capacity[list(run.facilities).index(facility)])
+    return facility_capacity(run, facility)
 
 
 def _facility_occupancy(run: Run, facility: str | None) -> np.ndarray | None:
@@ -286,8 +298,9 @@ def _facility_occupancy(run: Run, facility: str | None) -> np.ndarray | None:
 def agreement_series(run: Run) -> dict[str, dict]:
     """Per agreement: ``spec``, ``transfers`` (per record), ``received`` (since the start,
     ``agreement_quota_used``), ``held``, ``fees`` (cumulative USD), the facility's
-    ``capacity`` and ``occupancy`` (None without a facility), and ``period``: the transfers
-    per calendar month when the agreement has a monthly quota, else per week."""
+    ``capacity`` (at the end) and ``capacity_series`` (in force at each record) and
+    ``occupancy`` (None without a facility), and ``period``: the transfers per calendar month
+    when the agreement has a monthly quota at some time, else per week."""
     specs = agreement_specs(run)
     if not specs:
         return {}
@@ -297,24 +310,31 @@ def agreement_series(run: Run) -> dict[str, dict]:
     used = run.read("agreement_quota_used")
     result = {}
     for position, (agreement, spec) in enumerate(specs.items()):
-        by_month = spec.monthly_quota is not None and math.isfinite(spec.monthly_quota)
+        by_month = (spec.monthly_quota_series is not None
+                    and bool(np.any(np.isfinite(spec.monthly_quota_series))))
         period = (monthly if by_month else weekly)(run, transfers[:, position])
+        capacity = _facility_capacity(run, spec.facility)
         result[agreement] = {
             "spec": spec,
             "transfers": transfers[:, position],
             "received": used[:, position],
             "held": held[:, position],
             "fees": np.cumsum(fees[:, position]),
-            "capacity": _facility_capacity(run, spec.facility),
+            "capacity": None if capacity is None else float(capacity[-1]),
+            "capacity_series": capacity,
             "occupancy": _facility_occupancy(run, spec.facility),
             "period": period,
         }
     return result
 
 
-def _quota_text(quota: float | None, unit: str) -> str:
+def _quota_text(quota: float | None, unit: str, series: np.ndarray | None = None) -> str:
     if quota is None:
-        return f"{unit} quota not derivable"
+        return f"{unit} quota not recorded (run file format 1.0)"
+    if not is_constant(series):
+        values = [format_persons(v) if math.isfinite(v) else "none"
+                  for v in dict.fromkeys(series.tolist())]
+        return f"{unit} quota " + " then ".join(values)
     if not math.isfinite(quota):
         return f"no {unit} quota"
     return f"{unit} quota {format_persons(quota)}"
@@ -356,12 +376,16 @@ def plot_agreements(run: Run) -> Plot:
                            label=f"Received per {period.unit}")
         if period.last_partial and len(bars):
             bars[-1].set_alpha(0.4)
-        if spec.monthly_quota is not None and math.isfinite(spec.monthly_quota):
-            received_panel.axhline(spec.monthly_quota, color=CAPACITY_COLOUR, linestyle="--",
-                                   linewidth=1.2, label=f"Monthly quota ({format_persons(spec.monthly_quota)})")
+        monthly_quota = spec.monthly_quota_series
+        if monthly_quota is not None and np.any(np.isfinite(monthly_quota)):
+            _limit_line(received_panel, run, monthly_quota, spec.monthly_quota,
+                        color=CAPACITY_COLOUR, linestyle="--", linewidth=1.2,
+                        label=("Monthly quota" + (f" ({format_persons(spec.monthly_quota)})"
+                                                  if is_constant(monthly_quota) else "")))
         received_panel.set_title(
             f"{heading}\nReceived per {period.unit}: {format_persons(period.values.sum())} in all; "
-            f"{_quota_text(spec.monthly_quota, 'monthly')}", loc="left", fontsize=9.5)
+            f"{_quota_text(spec.monthly_quota, 'monthly', monthly_quota)}", loc="left",
+            fontsize=9.5)
         persons_axis(received_panel, f"Persons per {period.unit}", headroom=1.35)
         _small_legend(received_panel, "upper right", 2)
 
@@ -369,10 +393,11 @@ def plot_agreements(run: Run) -> Plot:
                          label="Received since the start")
         total = spec.total_quota
         if total is not None and math.isfinite(total):
-            total_panel.axhline(total, color=CAPACITY_COLOUR, linestyle="--", linewidth=1.2,
-                                label=f"Total quota ({format_persons(total)})")
+            _limit_line(total_panel, run, spec.total_quota_series, total, color=CAPACITY_COLOUR,
+                        linestyle="--", linewidth=1.2, label=f"Total quota ({format_persons(total)})")
         total_panel.set_title(f"Received since the start: {format_persons(values['received'][-1])}; "
-                              f"{_quota_text(total, 'total')}", loc="left", fontsize=9.5)
+                              f"{_quota_text(total, 'total', spec.total_quota_series)}", loc="left",
+                              fontsize=9.5)
         persons_axis(total_panel, "Persons", headroom=1.3)
         if total is not None and math.isfinite(total):
             total_panel.set_ylim(0, max(total, float(np.max(values["received"]))) * 1.25)
@@ -393,8 +418,9 @@ def plot_agreements(run: Run) -> Plot:
         # else the panel would be a flat line at the bottom, and the title says how far they are.
         near = limited and peak >= 0.2 * capacity
         if near:
-            held_panel.axhline(capacity, color=CAPACITY_COLOUR, linestyle="--", linewidth=1.2,
-                               label=f"Places in {spec.facility} ({format_persons(capacity)})")
+            _limit_line(held_panel, run, values["capacity_series"], capacity,
+                        color=CAPACITY_COLOUR, linestyle="--", linewidth=1.2,
+                        label=f"Places in {spec.facility} ({format_persons(capacity)})")
         if limited:
             held_title = (f"Held: peak {format_persons(peak)} of {format_persons(capacity)} places "
                           f"in {spec.facility} ({peak / capacity:.1%})")
@@ -498,7 +524,8 @@ def overlay_agreements(runs: Sequence[Run], labels: Sequence[str]) -> Plot:
 
 def detention_series(run: Run) -> tuple[dict[str, dict], Weekly]:
     """Per country that detains or releases: ``detained`` (stock per record), ``beds``
-    (capacity of its detention facility, None without one), ``facility``, and per week
+    (capacity of its detention facility at the end, None without one), ``beds_series`` (in
+    force at each record), ``facility``, and per week
     ``max_detention_releases`` and ``overflow_releases``; countries in the order of their
     peak detained population, then those without beds."""
     countries = [str(c) for c in run.countries]
@@ -512,10 +539,9 @@ def detention_series(run: Run) -> tuple[dict[str, dict], Weekly]:
     max_releases, overflow = flow("max_detention_releases"), flow("overflow_releases")
     week = weekly(run, np.stack([max_releases, overflow], axis=2))
     beds = {}
-    for facility, country, kind, capacity in zip(run.facilities, run.facility_country,
-                                                  run.facility_kind, run.facility_capacity):
+    for facility, country, kind in zip(run.facilities, run.facility_country, run.facility_kind):
         if kind == "detention":
-            beds[str(country)] = (str(facility), float(capacity))
+            beds[str(country)] = (str(facility), facility_capacity(run, str(facility)))
     result = {}
     for index, code in enumerate(countries):
         has_anything = (code in beds or np.any(detained[:, index] > 0)
@@ -525,7 +551,8 @@ def detention_series(run: Run) -> tuple[dict[str, dict], Weekly]:
         facility, capacity = beds.get(code, (None, None))
         result[code] = {
             "detained": detained[:, index],
-            "beds": capacity,
+            "beds": None if capacity is None else float(capacity[-1]),
+            "beds_series": capacity,
             "facility": facility,
             "max_detention_releases": week.values[:, index, 0],
             "overflow_releases": week.values[:, index, 1],
@@ -556,8 +583,8 @@ def plot_detention(run: Run) -> Plot:
         beds = values["beds"]
         name = country_label(run, code)
         if beds is not None and math.isfinite(beds):
-            left.axhline(beds, color=CAPACITY_COLOUR, linestyle="--", linewidth=1.2,
-                         label=f"Beds ({format_persons(beds)})")
+            _limit_line(left, run, values["beds_series"], beds, color=CAPACITY_COLOUR,
+                        linestyle="--", linewidth=1.2, label=f"Beds ({format_persons(beds)})")
             share = f" ({peak / beds:.0%})" if beds > 0 else ""
             title = f"{name}, {values['facility']}\npeak {format_persons(peak)} of {format_persons(beds)} beds{share}"
         elif beds is not None:

@@ -135,24 +135,17 @@ def detention_stays(run: Run) -> Distribution:
 
 
 def max_detention_days(run: Run) -> dict[str, float]:
-    """Each country's maximum detention period from the scenario text
-    (``enforcement.<country>.max_detention_days``), where the text gives a finite one; empty
-    without PyYAML. A country whose period a policy event changes is left out (one number
-    would misstate it), as in :mod:`deportsim.specs`."""
-    scenario = run.scenario or {}
-    enforcement = scenario.get("enforcement") or {}
-    if not isinstance(enforcement, dict):
+    """Each country's maximum detention period in days, where it is finite: the recorded
+    ``parameters/enforcement_max_detention_days`` at the last record (a policy event cannot
+    change it: docs/scenario-format.md). Empty for a file of format 1.0, which does not
+    record it."""
+    if not run.has_parameters or "enforcement_max_detention_days" not in run.parameter_names():
         return {}
-    found = {}
-    for country, spec in enforcement.items():
-        value = spec.get("max_detention_days") if isinstance(spec, dict) else None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            continue
-        if f"{country}.max_detention_days" in run.scenario_yaml:
-            continue
-        if np.isfinite(value):
-            found[str(country)] = float(value)
-    return found
+    days = np.asarray(run.parameter("enforcement_max_detention_days"), dtype=float)
+    if len(days) == 0:
+        return {}
+    return {str(country): float(value)
+            for country, value in zip(run.countries, days[-1]) if np.isfinite(value)}
 
 
 def trajectories(run: Run, count: int = TRACED_SHOWN) -> Trajectories:

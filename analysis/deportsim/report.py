@@ -59,12 +59,12 @@ footer { margin-top: 40px; font-size: 12px; color: #666666; }
 
 
 def scenario_description(run: Run) -> str:
-    """The scenario's ``description``: from the parsed scenario text, or, without PyYAML, read
-    from the text's top-level ``description:`` entry (plain, quoted or a folded block)."""
-    parsed = run.scenario
-    if parsed is not None:
-        value = parsed.get("description")
-        return "" if value is None else " ".join(str(value).split())
+    """The scenario's ``description``: the root attribute ``scenario_description`` (format 1.1
+    on), or, in an older file, the top-level ``description:`` entry of the scenario text (plain,
+    quoted or a folded block), read as text: the package does not parse the scenario."""
+    recorded = run.scenario_description
+    if recorded is not None:
+        return " ".join(recorded.split())
     lines = run.scenario_yaml.splitlines()
     for position, line in enumerate(lines):
         match = re.match(r"description:\s*(.*)$", line)

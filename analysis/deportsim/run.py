@@ -23,10 +23,10 @@ from typing import Iterable, Mapping, Sequence
 import h5py
 import numpy as np
 
-FORMAT = "deportsim-run"
-SUPPORTED_MAJOR = 1
-# Major version of the group /persons of agents-mode runs (its own format_version attribute).
-PERSONS_SUPPORTED_MAJOR = 1
+from .versions import PERSONS_MAJOR as PERSONS_SUPPORTED_MAJOR
+from .versions import RUN_FORMAT as FORMAT
+from .versions import RUN_MAJOR as SUPPORTED_MAJOR
+from .versions import RUN_PARAMETERS_MINOR
 
 STATUSES = (
     "in_transit",
@@ -247,7 +247,16 @@ class Run:
 
     @property
     def scenario_yaml(self) -> str:
+        """The scenario text the run used (to show or keep; every parameter the package needs
+        is a variable of the group ``parameters``: :meth:`parameter`)."""
         return str(self.attrs.get("scenario_yaml", ""))
+
+    @property
+    def scenario_description(self) -> str | None:
+        """The scenario's ``description`` (root attribute since format 1.1; None in an older
+        file)."""
+        value = self.attrs.get("scenario_description")
+        return None if value is None else str(value)
 
     @property
     def mode(self) -> str:
@@ -388,6 +397,59 @@ class Run:
             return np.asarray(self._file["facility_capacity"][()], dtype=float)
         return np.zeros(len(self.facilities))
 
+    # -- parameters in force (format 1.1) ----------------------------------------------
+
+    @property
+    def has_parameters(self) -> bool:
+        """Whether the file has the group ``parameters``: the parameters in force at each
+        record (run-file format 1.1 on; docs/output-format.md)."""
+        return "parameters" in self._file and isinstance(self._file["parameters"], h5py.Group)
+
+    def _require_parameters(self) -> None:
+        if not self.has_parameters:
+            major, minor = self.format_version
+            raise FormatError(
+                f"{self.path}: run file format {major}.{minor} has no group 'parameters' (the "
+                f"parameters in force, from format {major}.{RUN_PARAMETERS_MINOR} on); run the "
+                "scenario again with the current engine"
+            )
+
+    def parameter_names(self) -> list[str]:
+        """The time-indexed variables of ``parameters``, in file order (empty without it)."""
+        if not self.has_parameters:
+            return []
+        return [name for name, obj in self._file["parameters"].items()
+                if isinstance(obj, h5py.Dataset) and obj.ndim >= 1 and len(obj.dims[0])
+                and obj.dims[0][0].name.rsplit("/", 1)[-1] == "time"]
+
+    def parameter(self, name: str, **selection) -> np.ndarray:
+        """The parameter ``name`` in force at each record, (time, ...), selected by label as
+        :meth:`read`: ``run.parameter("facility_capacity", facility="cecot")``. Raises
+        FormatError for a file older than format 1.1, KeyError for an unknown name."""
+        self._require_parameters()
+        if name not in self.parameter_names():
+            raise KeyError(f"{self.path}: no parameter {name!r}; parameters: "
+                           f"{', '.join(self.parameter_names())}")
+        return self.read(f"parameters/{name}", **selection)
+
+    def parameter_labels(self, name: str) -> np.ndarray:
+        """A fixed description in ``parameters`` (``agreement_facility``,
+        ``programme_destinations``, ``route_from``, ...) as strings or numbers."""
+        self._require_parameters()
+        return self.read(f"parameters/{name}")
+
+    @functools.cached_property
+    def profiles(self) -> np.ndarray:
+        """Profile names (``parameters/profile``; from the groups in an older file)."""
+        if self.has("parameters/profile"):
+            return _labels(self._file["parameters/profile"])
+        return np.array(list(dict.fromkeys(self.group_profile)), dtype=str)
+
+    @functools.cached_property
+    def routes(self) -> np.ndarray:
+        """Route ids ``FROM->TO`` (``parameters/route``; empty in an older file)."""
+        return self._labels_or_empty("parameters/route")
+
     def labels(self, dim: str) -> np.ndarray:
         """The labels of dimension ``dim`` (``time`` gives :attr:`dates`)."""
         table = {
@@ -399,6 +461,8 @@ class Run:
             "programme": self.programmes,
             "agreement": self.agreements,
             "facility": self.facilities,
+            "profile": self.profiles,
+            "route": self.routes,
             "flow": np.array(self.flow_names, dtype=str),
         }
         if dim not in table:
@@ -634,21 +698,6 @@ class Run:
         """``/persons/<name>`` as a numpy array (``"persons_by_times_removed"``, ``"delay"``,
         ``"trace_status"``, ...); a KeyError lists the variables there."""
         return np.asarray(self.persons_variable(name)[()])
-
-    # -- scenario ----------------------------------------------------------------------
-
-    @functools.cached_property
-    def scenario(self) -> dict | None:
-        """The scenario text parsed with PyYAML, or None when PyYAML is not importable."""
-        try:
-            import yaml
-        except ImportError:
-            return None
-        try:
-            parsed = yaml.safe_load(self.scenario_yaml)
-        except yaml.YAMLError:
-            return None
-        return parsed if isinstance(parsed, dict) else None
 
     # -- xarray ------------------------------------------------------------------------
 

@@ -1,13 +1,14 @@
-"""What the figures need from the scenario text a run carries: each flight programme's seats,
-schedule, window and budget, each agreement's facility, quotas and window.
+"""The limits the figures compare outcomes against, from the run file itself: each flight
+programme's seats (scheduled and per flight), cost, budget and window, each agreement's
+facility, quotas, fee and window, each facility's places.
 
-The run file records what happened (passengers, flights, spending, transfers); the limits
-those are compared against (seats scheduled, quotas) are scenario parameters, read here from
-the ``scenario_yaml`` attribute with PyYAML. Without PyYAML, or for a parameter whose path
-appears a second time in the text (as a dated policy event would name it, so one number would
-misstate it), the value is None and the figures say that it could not be derived. What the file
-itself records (programme senders, budgets, agreement receivers and dispositions, facility
-capacities) is taken from the file.
+The run file records them in the group ``parameters`` (format 1.1 on): the parameters in force
+at every record, dated policy events applied (docs/output-format.md). The package never reads
+the scenario text for them. Each limit is kept as its series (one value per record) and as one
+number, its value at the last record (the one a title quotes; a figure draws the series where
+it changes). In a file of format 1.0, which has no ``parameters``, the limits that only that
+group holds are None and the figures say that they are not recorded; what the 1.0 file itself
+records (senders, receivers, dispositions, budgets, capacities at the start) is still used.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from .run import Run
 class ProgrammeSpec:
     id: str
     sender: str
-    seats_per_flight: float | None
-    flights_per_week: float | None
+    destinations: str  # "any", ISO codes separated by spaces, or "" when not recorded
+    seats_per_flight: float | None  # at the last record; None: not recorded
     cost_per_flight: float | None
     budget: float  # inf: no budget
-    start: np.datetime64  # window [start, end), datetime64[D]
-    end: np.datetime64
+    end: np.datetime64 | None  # the first date after the window closed, None if it never did
+    seats_per_flight_series: np.ndarray | None  # per record
+    seats_scheduled: np.ndarray | None  # seats on the flights scheduled in each record's step
+    budget_series: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -39,126 +42,133 @@ class AgreementSpec:
     receiver: str
     disposition: str
     facility: str | None  # facility id, None for ``release``
-    monthly_quota: float | None  # inf: no quota; None: not derivable
+    monthly_quota: float | None  # at the last record; inf: no quota; None: not recorded
     total_quota: float | None
     fee_per_person_day: float | None
-    start: np.datetime64
-    end: np.datetime64
+    monthly_quota_series: np.ndarray | None  # per record
+    total_quota_series: np.ndarray | None
+    fee_series: np.ndarray | None
 
 
-def _section(run: Run, name: str) -> dict:
-    scenario = run.scenario or {}
-    section = scenario.get(name) or {}
-    return section if isinstance(section, dict) else {}
-
-
-def _number(run: Run, spec: dict, owner: str, key: str) -> float | None:
-    """A numeric field of a scenario record, or None when absent, not a number, or named
-    elsewhere in the text (``owner.key``)."""
-    value = spec.get(key) if isinstance(spec, dict) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def _series(run: Run, name: str) -> np.ndarray | None:
+    """Parameter ``name`` (time, item), or None in a file without ``parameters``."""
+    if not run.has_parameters or name not in run.parameter_names():
         return None
-    if f"{owner}.{key}" in run.scenario_yaml:
-        return None
-    return float(value)
+    return np.asarray(run.parameter(name), dtype=float)
 
 
-def _date(value, default: np.datetime64) -> np.datetime64:
-    if value is None:
-        return default
-    try:
-        return np.datetime64(str(value)[:10], "D")
-    except ValueError:
-        return default
+def _last(values: np.ndarray | None) -> float | None:
+    return None if values is None or len(values) == 0 else float(values[-1])
 
 
-def _run_window(run: Run) -> tuple[np.datetime64, np.datetime64]:
-    dates = run.dates
-    return (dates[0], dates[-1]) if len(dates) else (run.start_date, run.start_date)
+def is_constant(values: np.ndarray | None) -> bool:
+    """Whether a series holds one value throughout (inf included); True for None."""
+    if values is None or len(values) == 0:
+        return True
+    return bool(np.all((values == values[0]) | (np.isnan(values) & np.isnan(values[0]))))
 
 
 def programme_specs(run: Run) -> dict[str, ProgrammeSpec]:
     """Every programme of the run, in file order."""
-    section = _section(run, "flight_programmes")
+    programmes = [str(p) for p in run.programmes]
+    if not programmes:
+        return {}
     senders = (
-        dict(zip(run.programmes, run.coordinate("programme_sender")))
+        dict(zip(programmes, run.coordinate("programme_sender")))
         if "programme_sender" in run.coordinate_names("programme") else {}
     )
-    budget_left = run.read("programme_budget_left") if len(run.programmes) and run.has(
-        "programme_budget_left") else None
-    costs = run.read("programme_cost") if len(run.programmes) and run.has("programme_cost") else None
-    first, last = _run_window(run)
+    seats = _series(run, "programme_seats_per_flight")
+    scheduled = _series(run, "programme_seats_scheduled")
+    cost = _series(run, "programme_cost_per_flight")
+    budget = _series(run, "programme_budget")
+    window = _series(run, "programme_in_window")
+    destinations = (
+        [str(d) for d in run.parameter_labels("programme_destinations")]
+        if run.has("parameters/programme_destinations") else [""] * len(programmes)
+    )
+    if budget is None:
+        # A 1.0 file: the budget left after record 0 plus what record 0 spent (nothing).
+        left = run.read("programme_budget_left")
+        spent = run.read("programme_cost")
+        budget = np.broadcast_to(left[:1] + spent[:1], left.shape) if len(left) else None
     specs = {}
-    for position, programme in enumerate(run.programmes):
-        programme = str(programme)
-        spec = section.get(programme) if isinstance(section.get(programme), dict) else {}
-        cost = _number(run, spec, programme, "cost_per_flight")
-        hours = _number(run, spec, programme, "flight_hours")
-        rate = _number(run, spec, programme, "cost_per_flight_hour")
-        if cost is None and hours is not None and rate is not None:
-            cost = hours * rate
-        if budget_left is not None and costs is not None and len(budget_left):
-            # Budget left after record 0 plus what record 0 spent (nothing) is the budget.
-            budget = float(budget_left[0, position] + costs[0, position])
-        else:
-            budget = _number(run, spec, programme, "budget")
-            budget = math.inf if budget is None else budget
+    for position, programme in enumerate(programmes):
+        column = (lambda values: None if values is None else values[:, position])  # noqa: E731
+        end = None
+        if window is not None and len(window) and window[-1, position] == 0:
+            inside = np.nonzero(window[:, position] > 0)[0]
+            if len(inside):  # record k holds the step that starts on dates[k - 1]
+                end = run.dates[inside[-1]]
+        total = _last(column(budget))
         specs[programme] = ProgrammeSpec(
             id=programme,
-            sender=str(senders.get(programme, spec.get("sender", ""))),
-            seats_per_flight=_number(run, spec, programme, "seats_per_flight"),
-            flights_per_week=_number(run, spec, programme, "flights_per_week"),
-            cost_per_flight=cost,
-            budget=budget,
-            start=_date(spec.get("start"), first),
-            end=_date(spec.get("end"), last),
+            sender=str(senders.get(programme, "")),
+            destinations=destinations[position],
+            seats_per_flight=_last(column(seats)),
+            cost_per_flight=_last(column(cost)),
+            budget=math.inf if total is None else total,
+            end=end,
+            seats_per_flight_series=column(seats),
+            seats_scheduled=column(scheduled),
+            budget_series=column(budget),
         )
     return specs
 
 
 def agreement_specs(run: Run) -> dict[str, AgreementSpec]:
     """Every agreement of the run, in file order."""
-    section = _section(run, "agreements")
+    agreements = [str(a) for a in run.agreements]
+    if not agreements:
+        return {}
     have = set(run.coordinate_names("agreement"))
     coordinate = {
-        name: dict(zip(run.agreements, run.coordinate(f"agreement_{name}")))
+        name: dict(zip(agreements, run.coordinate(f"agreement_{name}")))
         for name in ("sender", "receiver", "disposition") if f"agreement_{name}" in have
     }
-    first, last = _run_window(run)
-    parsed = run.scenario is not None
+    monthly = _series(run, "agreement_monthly_quota")
+    total = _series(run, "agreement_total_quota")
+    fee = _series(run, "agreement_fee_per_person_day")
+    facilities = (
+        [str(f) for f in run.parameter_labels("agreement_facility")]
+        if run.has("parameters/agreement_facility") else None
+    )
     specs = {}
-    for agreement in run.agreements:
-        agreement = str(agreement)
-        spec = section.get(agreement) if isinstance(section.get(agreement), dict) else {}
+    for position, agreement in enumerate(agreements):
+        column = (lambda values: None if values is None else values[:, position])  # noqa: E731
 
         def field(name: str) -> str:
-            return str(coordinate.get(name, {}).get(agreement, spec.get(name, "")))
+            return str(coordinate.get(name, {}).get(agreement, ""))
 
         receiver, disposition = field("receiver"), field("disposition")
-        facility = spec.get("facility")
-        if facility is None and disposition in ("imprison", "shelter"):
+        if facilities is not None:
+            facility = facilities[position] or None
+        elif disposition in ("imprison", "shelter"):  # a 1.0 file: the receiver's one facility
             facility = _facility_of(run, receiver, "prison" if disposition == "imprison" else "shelter")
-
-        def quota(key: str) -> float | None:
-            if not parsed or agreement not in section:
-                return None
-            if key not in spec:
-                return math.inf
-            return _number(run, spec, agreement, key)
-
+        else:
+            facility = None
         specs[agreement] = AgreementSpec(
             id=agreement,
             sender=field("sender"),
             receiver=receiver,
             disposition=disposition,
-            facility=None if facility is None else str(facility),
-            monthly_quota=quota("monthly_quota"),
-            total_quota=quota("total_quota"),
-            fee_per_person_day=_number(run, spec, agreement, "fee_per_person_day"),
-            start=_date(spec.get("start"), first),
-            end=_date(spec.get("end"), last),
+            facility=facility,
+            monthly_quota=_last(column(monthly)),
+            total_quota=_last(column(total)),
+            fee_per_person_day=_last(column(fee)),
+            monthly_quota_series=column(monthly),
+            total_quota_series=column(total),
+            fee_series=column(fee),
         )
     return specs
+
+
+def facility_capacity(run: Run, facility: str) -> np.ndarray:
+    """The places of ``facility`` in force at each record (``parameters/facility_capacity``;
+    in a 1.0 file the capacity at the start, throughout)."""
+    if run.has_parameters and "facility_capacity" in run.parameter_names():
+        return np.asarray(run.parameter("facility_capacity", facility=facility), dtype=float)
+    position = list(run.facilities).index(facility)
+    return np.full(len(run.times), float(run.facility_capacity[position]))
 
 
 def _facility_of(run: Run, country: str, kind: str) -> str | None:
@@ -169,19 +179,3 @@ def _facility_of(run: Run, country: str, kind: str) -> str | None:
         if where == country and what == kind
     ]
     return matches[0] if len(matches) == 1 else None
-
-
-def scheduled_per_step(
-    run: Run, per_week: float, start: np.datetime64, end: np.datetime64
-) -> np.ndarray:
-    """``per_week`` spread over each step's overlap with the window [start, end), per record
-    (record 0 holds no step: 0)."""
-    times = run.datetimes.astype("datetime64[s]")
-    result = np.zeros(len(times))
-    if len(times) < 2:
-        return result
-    lower = np.maximum(times[:-1], np.datetime64(start, "s"))
-    upper = np.minimum(times[1:], np.datetime64(end, "s"))
-    days = np.clip((upper - lower) / np.timedelta64(1, "D"), 0.0, None)
-    result[1:] = per_week * days / 7.0
-    return result

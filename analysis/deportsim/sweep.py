@@ -24,43 +24,15 @@ from typing import Sequence
 import h5py
 import numpy as np
 
+from .headline import METRIC_NAMES
 from .run import FormatError, Run
 from .sobol import SobolIndices, sobol_indices
+from .versions import SWEEP_FORMAT as FORMAT
+from .versions import SWEEP_MAJOR as SUPPORTED_MAJOR
 
-FORMAT = "deportsim-sweep"
-SUPPORTED_MAJOR = 1
-
-# The metrics of the `metric` dimension, in file order (sim/core/headline.hpp), and for each
-# the entry of deportsim.headline() that is the same number, where there is one.
-METRICS = (
-    "imprisoned_abroad_end",
-    "sheltered_end",
-    "removals_total",
-    "removals_home",
-    "transfers_third_country",
-    "detention_peak",
-    "max_detention_releases_total",
-    "overflow_releases_total",
-    "deaths_total",
-    "departures_total",
-    "flight_cost_total",
-    "detention_cost_total",
-    "fees_total",
-    "cost_per_removal",
-    "at_large_end",
-)
-HEADLINE_EQUIVALENTS = {
-    "imprisoned_abroad_end": "imprisoned_abroad_end",
-    "sheltered_end": "final_stocks_by_status.sheltered",
-    "removals_total": "removals_total",
-    "detention_peak": "detention_peak",
-    "max_detention_releases_total": "max_detention_releases",
-    "deaths_total": "deaths_in_transit",
-    "flight_cost_total": "programme_cost_total",
-    "fees_total": "agreement_fees_total",
-    "cost_per_removal": "cost_per_person_removed",
-    "at_large_end": "final_stocks_by_status.at_large",
-}
+# The metrics of the `metric` dimension, in file order: those of sim/core/headline.hpp, which
+# deportsim.headline() computes under the same names from a run file.
+METRICS = METRIC_NAMES
 
 
 def _text(value) -> str:
@@ -236,39 +208,16 @@ class _quiet_nanmean:
 
 
 def run_metrics(run: Run) -> dict[str, float]:
-    """The fifteen sweep metrics of a run file, defined as docs/sweep-format.md defines them.
-
-    Ten are entries of :func:`deportsim.headline.headline` (``HEADLINE_EQUIVALENTS``); the
-    others are sums of recorded variables: ``transfers_third_country`` (agreement_transfers),
-    ``removals_home`` (removals_total minus that), ``overflow_releases_total`` and
-    ``departures_total`` (flows), ``detention_cost_total`` (facility_cost of the detention
-    facilities). ``cost_per_removal`` is NaN where the headline has None.
-    """
+    """The fifteen sweep metrics of a run file: the metrics of
+    :func:`deportsim.headline.headline` (the same names and definitions), with NaN where the
+    headline has None (``cost_per_removal`` without programmes or removals)."""
     from .headline import headline
 
     outcomes = headline(run)
-
-    def entry(key: str) -> float:
-        value = outcomes
-        for part in key.split("."):
-            value = value.get(part, 0.0) if isinstance(value, dict) else 0.0
-        return float("nan") if value is None else float(value)
-
-    def total(name: str) -> float:
-        return float(run.totals(name, keep=())) if run.has(name) else 0.0
-
-    values = {metric: entry(key) for metric, key in HEADLINE_EQUIVALENTS.items()}
-    values["transfers_third_country"] = total("agreement_transfers")
-    values["removals_home"] = values["removals_total"] - values["transfers_third_country"]
-    values["overflow_releases_total"] = total("flows/overflow_releases")
-    values["departures_total"] = total("flows/departures")
-    detention_cost = 0.0
-    if run.has("facility_cost") and len(run.facilities):
-        kinds = np.asarray([_text(k) for k in run.facility_kind])
-        cost = run.totals("facility_cost", keep=("facility",))
-        detention_cost = float(np.sum(cost[kinds == "detention"]))
-    values["detention_cost_total"] = detention_cost
-    return {metric: values[metric] for metric in METRICS}
+    return {
+        metric: float("nan") if outcomes[metric] is None else float(outcomes[metric])
+        for metric in METRICS
+    }
 
 
 # -- figures --------------------------------------------------------------------------------

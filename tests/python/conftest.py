@@ -351,7 +351,7 @@ def make_run_file(
     start_date: str = "2025-02-01",
     name: str = "fixture",
     format: str = "deportsim-run",
-    format_version=(1, 0),
+    format_version=(1, 1),
     mode: str = "expected",
     seed: int = 42,
     with_programmes: bool = True,
@@ -359,8 +359,14 @@ def make_run_file(
     with_facilities: bool = True,
     fixed_length_strings: bool = False,
     attach_scales: bool = True,
+    with_parameters: bool = True,
+    monthly_quota: float = np.inf,
 ) -> Path:
-    """Write a small valid run file (docs/output-format.md) at ``path`` and return the path."""
+    """Write a small valid run file (docs/output-format.md) at ``path`` and return the path.
+    ``with_parameters=False`` leaves out the group ``parameters`` (and the attribute
+    ``scenario_description``), as a file of format 1.0; ``monthly_quota`` is the recorded
+    monthly quota of the agreement SLV_PRISON from day 35 on (the toy model does not apply
+    it)."""
     path = Path(path)
     data = simulate(steps, dt_days, start_date, with_programmes, with_agreements, with_facilities)
     end = str(np.datetime64(start_date, "D") + np.timedelta64(int(round(steps * dt_days)), "D"))
@@ -373,7 +379,8 @@ def make_run_file(
             ("scenario_sha256", hashlib.sha256(yaml_text.encode()).hexdigest()),
             ("scenario_overrides", ""), ("start_date", start_date),
             ("created", "2025-02-01T00:00:00Z"), ("Conventions", "CF-1.8"),
-        ):
+        ) + ((("scenario_description", "Test fixture written by tests/python/conftest.py"),)
+             if with_parameters else ()):
             _set_text_attribute(f, key, value, fixed)
         f.attrs["format_version"] = np.array(format_version, dtype=np.int32)
         f.attrs["seed"] = np.uint64(seed)
@@ -453,7 +460,71 @@ def make_run_file(
         for flow_name in FLOWS:
             write(flows, flow_name, data["flows"][flow_name], ("time", "country", "group"),
                   "persons", flow_name.replace("_", " ") + " in the step")
+        if with_parameters:
+            parameters = f.create_group("parameters")
+            _write_parameters(parameters, data, scales, write, steps, dt_days, start_date,
+                              monthly_quota, fixed, attach_scales)
     return path
+
+
+def _write_parameters(group, data, scales, write, steps, dt_days, start_date, monthly_quota,
+                      fixed, attach_scales):
+    """The group ``parameters`` of the toy run: what the toy model uses, constant but for the
+    monthly quota of SLV_PRISON (infinite, then ``monthly_quota`` from day 35)."""
+    records = steps + 1
+    profiles = ["no_record", "nonviolent_record", "gang_tda", "gang_ms13"]
+    scales["profile"] = _write_strings(group, "profile", profiles, fixed)
+    if attach_scales:
+        scales["profile"].make_scale("profile")
+
+    def constant(values):
+        return np.tile(np.asarray(values, dtype=float), (records, 1))
+
+    series = {}
+    if data["facilities"]:
+        series["facility_capacity"] = (("time", "facility"), "persons",
+                                       constant([fac[3] for fac in data["facilities"]]))
+        series["facility_cost_per_person_day"] = (("time", "facility"), "USD per person-day",
+                                                  constant([fac[4] for fac in data["facilities"]]))
+    if data["programmes"]:
+        start = np.datetime64(start_date, "D")
+        scheduled = np.zeros((records, len(data["programmes"])))
+        for k in range(1, records):
+            day = start + np.timedelta64(int((k - 1) * dt_days), "D")
+            weekday = int((day.view("int64") - 4) % 7)
+            for position, programme in enumerate(data["programmes"]):
+                flies = weekday < 5 if programme[3] == "weekdays" else weekday == 1
+                scheduled[k, position] = programme[2] if flies else 0.0
+        series["programme_seats_scheduled"] = (("time", "programme"), "seats", scheduled)
+        series["programme_seats_per_flight"] = (("time", "programme"), "seats",
+                                                constant([p[2] for p in data["programmes"]]))
+        series["programme_cost_per_flight"] = (("time", "programme"), "USD",
+                                               constant([p[4] for p in data["programmes"]]))
+        series["programme_budget"] = (("time", "programme"), "USD",
+                                      constant([p[5] for p in data["programmes"]]))
+        series["programme_in_window"] = (("time", "programme"), "1",
+                                         constant([1.0] * len(data["programmes"])))
+        destinations = _write_strings(group, "programme_destinations",
+                                      ["any"] * len(data["programmes"]), fixed)
+        if attach_scales:
+            destinations.dims[0].attach_scale(scales["programme"])
+    if data["agreements"]:
+        count = len(data["agreements"])
+        quota = constant([np.inf] * count)
+        quota[int(35 / dt_days) + 1:, 0] = monthly_quota
+        series["agreement_monthly_quota"] = (("time", "agreement"), "persons per month", quota)
+        series["agreement_total_quota"] = (("time", "agreement"), "persons",
+                                           constant([np.inf] * count))
+        series["agreement_fee_per_person_day"] = (("time", "agreement"), "USD per person-day",
+                                                  constant([a[5] for a in data["agreements"]]))
+        facility = _write_strings(group, "agreement_facility",
+                                  [a[3] for a in data["agreements"]], fixed)
+        if attach_scales:
+            facility.dims[0].attach_scale(scales["agreement"])
+    series["enforcement_max_detention_days"] = (
+        ("time", "country"), "days", constant([30.0] + [np.inf] * (len(COUNTRIES) - 1)))
+    for name, (dims, units, values) in series.items():
+        write(group, name, values, dims, units, name.replace("_", " "))
 
 
 @pytest.fixture

@@ -25,27 +25,49 @@ def headline_from_h5py(path: Path) -> dict:
         stocks = f["stocks"][()]
         removals = f["removals_by_destination"][()]
         detained = stocks[:, :, statuses.index("detained"), :].sum(axis=2)  # (time, country)
-        has_programmes = "programme" in f and "programme_cost" in f
+        has_programmes = "programme_cost" in f and len(f["programme"]) > 0
         cost = float(f["programme_cost"][()].sum()) if has_programmes else 0.0
         total_removed = float(removals.sum())
+
+        def total(name: str) -> float:
+            return float(f[name][()].sum()) if name in f else 0.0
+
+        transfers = total("agreement_transfers")
         by_destination = removals.sum(axis=(0, 1))
         peaks = detained.max(axis=0)
+        kinds = labels(f, "facility_kind") if "facility_kind" in f else []
+        facility_cost = f["facility_cost"][()].sum(axis=0) if "facility_cost" in f else []
+        by_kind: dict[str, float] = {}
+        for kind, value in zip(kinds, facility_cost):
+            by_kind[kind] = by_kind.get(kind, 0.0) + float(value)
+        by_kind = {kind: value for kind, value in by_kind.items() if value > 0}
+
+        def final(status: str) -> float:
+            return float(stocks[-1, :, statuses.index(status), :].sum())
+
         return {
-            "imprisoned_abroad_end": float(stocks[-1, :, statuses.index("imprisoned"), :].sum()),
+            "imprisoned_abroad_end": final("imprisoned"),
+            "sheltered_end": final("sheltered"),
             "removals_total": total_removed,
             "removals_by_destination": {
                 d: float(v) for d, v in zip(destinations, by_destination) if v > 0
             },
+            "removals_home": total_removed - transfers,
+            "transfers_third_country": transfers,
             "detention_peak": float(detained.sum(axis=1).max()),
             "detention_peak_by_country": {c: float(v) for c, v in zip(countries, peaks) if v > 0},
-            "max_detention_releases": float(f["flows/max_detention_releases"][()].sum()),
-            "programme_cost_total": cost,
-            "cost_per_person_removed": (
+            "max_detention_releases_total": float(f["flows/max_detention_releases"][()].sum()),
+            "overflow_releases_total": float(f["flows/overflow_releases"][()].sum()),
+            "deaths_total": float(f["flows/deaths"][()].sum()),
+            "departures_total": float(f["flows/departures"][()].sum()),
+            "flight_cost_total": cost,
+            "detention_cost_total": by_kind.get("detention", 0.0),
+            "facility_cost_by_kind": by_kind,
+            "fees_total": total("agreement_fees"),
+            "cost_per_removal": (
                 cost / total_removed if has_programmes and total_removed > 0 else None
             ),
-            "agreement_fees_total": float(f["agreement_fees"][()].sum()) if "agreement_fees" in f else 0.0,
-            "facility_cost_total": float(f["facility_cost"][()].sum()) if "facility_cost" in f else 0.0,
-            "deaths_in_transit": float(f["flows/deaths"][()].sum()),
+            "at_large_end": final("at_large"),
             "final_stocks_by_status": {
                 s: float(stocks[-1, :, i, :].sum()) for i, s in enumerate(statuses)
             },

@@ -75,7 +75,7 @@ def test_compare_prints_one_column_per_run(tmp_path, capsys):
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert list(rows[0]) == ["metric", "unit", "baseline", "variant"]
     by_metric = {row["metric"]: row for row in rows}
-    assert by_metric["cost_per_person_removed"]["variant"] == ""
+    assert by_metric["cost_per_removal"]["variant"] == ""
     assert float(by_metric["removals_total"]["baseline"]) > 0
     result = deportsim_module("compare", first, second, "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -216,7 +216,7 @@ def test_help_describes_each_figure_and_each_format(capsys):
     with pytest.raises(SystemExit):
         cli.main(["summary", "--help"])
     text = capsys.readouterr().out
-    for fragment in ("markdown", "csv", "json", "cost_per_person_removed", "detention_peak"):
+    for fragment in ("markdown", "csv", "json", "cost_per_removal", "detention_peak"):
         assert fragment in text
 
 

@@ -16,8 +16,8 @@ from deportsim.compare import compare, comparison
 from direct import headline_from_h5py
 
 REQUIRED = (
-    "imprisoned_abroad_end", "removals_total", "detention_peak", "max_detention_releases",
-    "cost_per_person_removed", "deaths_in_transit",
+    "imprisoned_abroad_end", "removals_total", "detention_peak", "max_detention_releases_total",
+    "cost_per_removal", "deaths_total",
 )
 
 
@@ -48,8 +48,8 @@ def test_rows_hold_every_headline_outcome_of_every_run(runs):
     table = comparison(opened)
     assert table["labels"] == ["baseline", "no_deals", "no_flights"]
     metrics = [metric for metric, _, _ in table["rows"]]
-    assert metrics[:2] == ["imprisoned_abroad_end", "removals_total"]
-    assert metrics[2].startswith("removals_by_destination.")
+    assert metrics[:3] == ["imprisoned_abroad_end", "sheltered_end", "removals_total"]
+    assert metrics[3].startswith("removals_by_destination.")
     for key in REQUIRED:
         assert key in metrics
     values = {metric: row for metric, _, row in table["rows"]}
@@ -62,7 +62,7 @@ def test_rows_hold_every_headline_outcome_of_every_run(runs):
     # Without agreements nobody goes to Panama (only its shelter took people): 0, not missing.
     assert values["removals_by_destination.PAN"][1] == 0.0
     # Without programmes the cost per person removed is undefined.
-    assert values["cost_per_person_removed"][2] is None
+    assert values["cost_per_removal"][2] is None
 
 
 def test_markdown_has_one_column_per_run(runs):
@@ -73,7 +73,7 @@ def test_markdown_has_one_column_per_run(runs):
     table = [line for line in lines if line.startswith("| ")]
     assert table[0] == "| outcome | unit | baseline | no_deals | no_flights |"
     assert all(line.count("|") == 6 for line in table)
-    assert any(line.startswith("| flight programme cost per person removed |") and line.endswith("| n/a |")
+    assert any(line.startswith("| flight_cost_total / removals_total;") and line.endswith("| n/a |")
                for line in table)
     for run in opened:
         assert run.scenario_sha256[:12] in text
@@ -103,7 +103,7 @@ def test_json_parses_to_runs_and_rows(runs):
         assert entry["headline"]["removals_total"] == pytest.approx(
             headline_from_h5py(path)["removals_total"], rel=1e-15)
     rows = {row["metric"]: row for row in document["rows"]}
-    assert rows["cost_per_person_removed"]["values"][2] is None
+    assert rows["cost_per_removal"]["values"][2] is None
     assert rows["detention_peak"]["unit"] == "persons"
 
 

@@ -284,6 +284,33 @@ def test_agreements_show_transfers_places_and_fees(run_file):
     assert prison["spec"].monthly_quota == np.inf and prison["period"].unit == "week"
 
 
+def test_a_quota_that_changes_is_drawn_as_steps_and_named_in_the_title(tmp_path):
+    # The recorded monthly quota of SLV_PRISON: none, then 30 from day 35 (a policy event).
+    path = make_run_file(tmp_path / "event.h5", monthly_quota=30.0)
+    plot = check_agreements(path)
+    prison = plot.data["agreements"]["SLV_PRISON"]
+    assert prison["spec"].monthly_quota == 30.0 and prison["period"].unit == "month"
+    received_panel = plot.figure.axes[0]
+    assert "monthly quota none then 30" in received_panel.get_title(loc="left")
+    (steps,) = [line for line in received_panel.get_lines() if line.get_drawstyle() == "steps-post"]
+    quota = np.asarray(steps.get_ydata(), dtype=float)
+    assert np.all(np.isnan(quota[:36])) and np.all(quota[36:] == 30.0)
+
+
+def test_a_format_1_0_file_draws_every_figure_without_the_limits(tmp_path):
+    path = make_run_file(tmp_path / "old.h5", format_version=(1, 0), with_parameters=False)
+    with deportsim.open_run(path) as opened:
+        programmes = figures.FIGURES["programmes"].draw(opened)
+        agreements = figures.FIGURES["agreements"].draw(opened)
+        capacity = figures.FIGURES["capacity"].draw(opened)
+    ice = programmes.data["programmes"]["ICE_AIR"]
+    assert ice["seats_scheduled"] is None and ice["seats_flown"] is None
+    assert "not recorded (run file format 1.0)" in programmes.figure.axes[0].get_title(loc="left")
+    assert "quota not recorded" in agreements.figure.axes[0].get_title(loc="left")
+    assert capacity.data["programmes"]["ICE_AIR"]["seats"] is None
+    assert capacity.data["facilities"]["CECOT"]["capacity"] == 600.0
+
+
 def check_detention(path):
     stocks = raw(path, "stocks")
     max_releases, overflow = raw(path, "flows/max_detention_releases"), raw(path, "flows/overflow_releases")

@@ -116,7 +116,7 @@ def test_headline_bars_are_the_headline(two_runs):
     for label, path in zip(["baseline", "fewer_flights"], two_runs):
         expected = headline_from_h5py(path)
         for key in ("imprisoned_abroad_end", "removals_total", "detention_peak",
-                    "max_detention_releases", "deaths_in_transit", "programme_cost_total"):
+                    "max_detention_releases_total", "deaths_total", "flight_cost_total"):
             assert plot.data["values"][key][label] == pytest.approx(expected[key], rel=1e-12), key
         for code, value in plot.data["removals_by_destination"].items():
             assert value[label] == pytest.approx(expected["removals_by_destination"].get(code, 0.0))

@@ -124,11 +124,11 @@ def test_report_summarises_the_scenario_and_the_headline(report, run_file):
                      "42", sha, "0.1.0", "Headline outcomes"):
         assert fragment in text, fragment
     expected = headline_from_h5py(run_file)
-    assert "People removed, by destination: Mexico (MEX)" in page.cells
-    assert "People by status at the end: imprisoned abroad" in page.cells
+    assert "Persons removed over the run, by destination: Mexico (MEX)" in page.cells
+    assert "Persons by status at the end of the run: imprisoned abroad" in page.cells
     assert f"{expected['removals_total']:,.0f}" in page.cells
     assert f"{expected['detention_peak']:,.0f}" in page.cells
-    assert f"${expected['programme_cost_total']:,.0f}" in page.cells
+    assert f"${expected['flight_cost_total']:,.0f}" in page.cells
 
 
 def test_report_of_several_runs_compares_them(tmp_path):
@@ -148,13 +148,20 @@ def test_report_of_several_runs_compares_them(tmp_path):
     assert all(value in page.cells for value in removed)
 
 
-def test_description_without_pyyaml_is_read_from_the_text():
-    folded = types.SimpleNamespace(scenario=None, scenario_yaml=(
+def test_description_is_the_recorded_one_else_read_from_the_text():
+    # Format 1.1: the root attribute scenario_description.
+    recorded = types.SimpleNamespace(scenario_description="Three  countries,\n two groups",
+                                     scenario_yaml="description: other\n")
+    assert scenario_description(recorded) == "Three countries, two groups"
+    # Format 1.0 (no attribute): the text's top-level entry, read as text.
+    folded = types.SimpleNamespace(scenario_description=None, scenario_yaml=(
         "name: x\ndescription: >-\n  US-El Salvador agreement,\n  and flights.\ntime: {}\n"))
     assert scenario_description(folded) == "US-El Salvador agreement, and flights."
-    plain = types.SimpleNamespace(scenario=None, scenario_yaml="description: 'Three countries' # c\n")
+    plain = types.SimpleNamespace(scenario_description=None,
+                                  scenario_yaml="description: 'Three countries' # c\n")
     assert scenario_description(plain) == "Three countries"
-    assert scenario_description(types.SimpleNamespace(scenario=None, scenario_yaml="name: x\n")) == ""
+    assert scenario_description(
+        types.SimpleNamespace(scenario_description=None, scenario_yaml="name: x\n")) == ""
 
 
 @pytest.mark.engine

@@ -44,17 +44,50 @@ def test_labels_dates_and_shapes(run_file):
         assert run.flow_names == list(FLOWS)
         assert run.units("programme_cost") == "USD"
 
-        assert run.format_version == (1, 0)
+        assert run.format_version == (1, 1)
         assert run.attrs["format"] == "deportsim-run"
-        assert run.attrs["format_version"] == [1, 0]
+        assert run.attrs["format_version"] == [1, 1]
         assert run.seed == 42 and isinstance(run.seed, int)
         assert run.mode == "expected"
         assert run.dt_days == 1.0
         assert run.scenario_name == "fixture"
         assert len(run.scenario_sha256) == 64
-        assert run.scenario["flight_programmes"]["ICE_AIR"]["seats_per_flight"] == 135
+        assert run.scenario_description == "Test fixture written by tests/python/conftest.py"
         assert isinstance(run.attrs["scenario_yaml"], str)  # decoded text, not bytes
         assert run.scenario_sha256[:12] in run.source_line()
+
+
+def test_parameters_in_force_are_read_by_name_and_label(run_file):
+    with deportsim.open_run(run_file) as run:
+        assert run.has_parameters
+        assert "facility_capacity" in run.parameter_names()
+        assert "profile" not in run.parameter_names()  # a dimension, not a series
+        capacity = run.parameter("facility_capacity", facility="CECOT")
+        assert capacity.shape == (71,) and set(capacity) == {600.0}
+        assert run.parameter("programme_seats_per_flight", programme="ICE_AIR")[0] == 135
+        assert run.dims("parameters/facility_capacity") == ("time", "facility")
+        assert list(run.profiles) == ["no_record", "nonviolent_record", "gang_tda", "gang_ms13"]
+        assert list(run.parameter_labels("agreement_facility")) == ["CECOT", "PAN_SHELTER"]
+        with pytest.raises(KeyError, match="no parameter 'beds'"):
+            run.parameter("beds")
+
+
+def test_a_format_1_0_file_opens_and_says_it_has_no_parameters(tmp_path):
+    path = make_run_file(tmp_path / "old.h5", format_version=(1, 0), with_parameters=False)
+    with deportsim.open_run(path) as run:
+        assert run.format_version == (1, 0)
+        assert not run.has_parameters and run.parameter_names() == []
+        assert run.scenario_description is None
+        with pytest.raises(deportsim.FormatError, match=r"format 1\.0 has no group 'parameters'"):
+            run.parameter("facility_capacity")
+        # What the file itself records still reads; the limits only /parameters has do not.
+        specs = deportsim.specs.programme_specs(run)
+        assert specs["ICE_AIR"].seats_scheduled is None
+        assert specs["PAN_ONWARD"].budget == 2.7e6
+        agreements = deportsim.specs.agreement_specs(run)
+        assert agreements["SLV_PRISON"].monthly_quota is None
+        assert agreements["SLV_PRISON"].facility == "CECOT"
+        assert list(deportsim.specs.facility_capacity(run, "CECOT")) == [600.0] * 71
 
 
 def test_auxiliary_coordinates_are_labels_not_data(run_file):

@@ -30,7 +30,7 @@ def test_json_writes_missing_values_as_null(tmp_path):
     path = make_run_file(tmp_path / "bare.h5", with_programmes=False, with_facilities=False)
     with deportsim.open_run(path) as run:
         parsed = json.loads(deportsim.summary(run, "json"))
-    assert parsed["headline"]["cost_per_person_removed"] is None
+    assert parsed["headline"]["cost_per_removal"] is None
 
 
 def test_csv_rows_round_trip_every_outcome(run_file):
@@ -49,7 +49,7 @@ def test_csv_rows_round_trip_every_outcome(run_file):
         else:
             assert row["value"] == str(value), key
     assert by_metric["removals_by_destination.MEX"]["unit"] == "persons"
-    assert by_metric["cost_per_person_removed"]["unit"] == "USD per person"
+    assert by_metric["cost_per_removal"]["unit"] == "USD per person"
 
 
 def test_markdown_is_a_table_with_every_outcome(run_file):
@@ -66,7 +66,8 @@ def test_markdown_is_a_table_with_every_outcome(run_file):
     rows = table[1:]
     assert len(rows) == len(flatten(outcomes)) + 1  # plus the separator row
     removed = f"{outcomes['removals_total']:,.0f}"
-    assert any(f"| people removed over the run | {removed} | persons |" == row for row in rows)
+    assert any(row.startswith("| persons removed over the run, every sender and destination")
+               and row.endswith(f"| {removed} | persons |") for row in rows)
 
 
 def test_unknown_format_is_refused(run_file):

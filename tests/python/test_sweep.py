@@ -213,7 +213,7 @@ def test_summary_of_a_one_point_sweep_equals_the_headline_of_the_same_run(sweeps
         assert summary[METRICS.index("removals_total")] == pytest.approx(
             headline["removals_total"], rel=1e-9)
         assert summary[METRICS.index("flight_cost_total")] == pytest.approx(
-            headline["programme_cost_total"], rel=1e-9)
+            headline["flight_cost_total"], rel=1e-9)
         assert expected["removals_total"] > 0 and expected["imprisoned_abroad_end"] > 0
         # Series: the stocks by status and the flows, every step.
         by_status = run.totals("stocks", keep=("time", "status"))
