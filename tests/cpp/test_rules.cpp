@@ -32,7 +32,7 @@ using deportsim::testing::queue_scenario;
 using deportsim::testing::random_modes;
 using deportsim::testing::replicate;
 using deportsim::testing::Replicates;
-using deportsim::testing::run_collecting;
+using deportsim::testing::run_mode;
 using deportsim::testing::RunStatistic;
 using deportsim::testing::stock;
 using deportsim::testing::third_country_scenario;
@@ -95,7 +95,7 @@ double group_flow_total(const Collector& c, Flow f, int country, int group) {
 // value in the expected-mode run at alpha.
 void check_means_agree(const Scenario& s, const std::vector<RunStatistic>& statistics,
                        const std::vector<std::string>& names) {
-    const Collector expected = run_collecting(s, Mode::expected);
+    const Collector expected = run_mode(s, Mode::expected);
     for (const Mode mode : random_modes) {
         const auto all = replicate(s, mode, seeds, statistics);
         for (std::size_t i = 0; i < statistics.size(); ++i) {
@@ -131,7 +131,7 @@ TEST_CASE("a monthly return cap limits returns home, and the rest wait", "[rules
     s.returns[ORG].monthly_cap = 120;
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     // 100 seats a day and 50 arrivals a day: demand exceeds the cap in every mode.
     CHECK(flow_over(c, Flow::returns_received, ORG, 1, 31) == Approx(120.0));
     // February: 100 seats on the 1st, the other 20 of the cap on the 2nd, then none.
@@ -169,7 +169,7 @@ TEST_CASE("a refusal sends exactly the eligible people to the agreement", "[rule
     const Scenario s = refusal_scenario();
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     const auto& last = c.steps.back();
     // 100 seats a day for about 20 eligible arrivals: every eligible person goes, no one else.
     CHECK(group_stock(last, TCR, Status::imprisoned, 0) ==
@@ -201,7 +201,7 @@ TEST_CASE("sheltered people leave by onward flights, asylum, permits and abscond
     const Scenario s = shelter_scenario(four_outcomes(), 1000);
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     // In every mode: whoever is ready takes a seat home, on flights of 1000 seats.
     for (std::size_t n = 1; n < c.steps.size(); ++n) {
         INFO("step " << n);
@@ -244,7 +244,7 @@ TEST_CASE("sheltered people: the split of exits is 4:3:2:1 and the stock agrees 
         CAPTURE(mode);
         std::vector<double> exits(4, 0.0);
         for (std::uint64_t seed = 1; seed <= 20; ++seed) {
-            const Collector c = run_collecting(s, mode, seed);
+            const Collector c = run_mode(s, mode, seed);
             exits[0] += flow_total(c, Flow::onward_returns, TCR);
             exits[1] += flow_total(c, Flow::settlements, TCR);
             exits[2] += flow_total(c, Flow::permit_releases, TCR);
@@ -275,7 +275,7 @@ TEST_CASE("without seats on the receiver's flights, sheltered people ready to go
     s.programmes[1].flights_per_week = 0;
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     CHECK(flow_total(c, Flow::onward_returns, TCR) == 0.0);
     CHECK(stock(c.steps.back(), TCR, Status::sheltered) ==
           Approx(flow_total(c, Flow::transfers_received, TCR)));
@@ -297,11 +297,11 @@ TEST_CASE("a country's own nationals go only to an agreement that takes their pr
     s.initial = {{DST, Status::detained, 1, 40}};
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector switched_off = run_collecting(s, mode);
+    const Collector switched_off = run_mode(s, mode);
     CHECK(stock(switched_off.steps.back(), DST, Status::detained) == Approx(40.0));
     CHECK(stock(switched_off.steps.back(), TCR, Status::imprisoned) == 0.0);
     s.agreements[0].profiles = {0, 1};
-    const Collector switched_on = run_collecting(s, mode);
+    const Collector switched_on = run_mode(s, mode);
     CHECK(stock(switched_on.steps.back(), TCR, Status::imprisoned) == Approx(40.0));
     CHECK(stock(switched_on.steps.back(), DST, Status::returned) == 0.0);
 }
@@ -312,7 +312,7 @@ TEST_CASE("a profile exempt from maximum detention is never released for time he
     s.enforcement[DST].max_detention_exempt = {1};
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     CHECK(flow_total(c, Flow::max_detention_releases, DST) == 0.0);
     CHECK(stock(c.steps.back(), DST, Status::detained) ==
           Approx(flow_total(c, Flow::arrivals, DST)));
@@ -321,7 +321,7 @@ TEST_CASE("a profile exempt from maximum detention is never released for time he
     }
     // The same scenario without the exemption releases people in every mode.
     s.enforcement[DST].max_detention_exempt = {0};
-    const Collector unexempt = run_collecting(s, mode);
+    const Collector unexempt = run_mode(s, mode);
     CHECK(flow_total(unexempt, Flow::max_detention_releases, DST) > 0.0);
 }
 
@@ -332,7 +332,7 @@ TEST_CASE("a policy change takes effect on its date", "[rules]") {
     s.timeline.push_back({Date{s.start.days + 10}, "flights grounded", grounded});
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     CHECK(c.steps[10].programme_flights[0] == Approx(3.0)); // day 10 (start + 9)
     CHECK(c.steps[10].programme_passengers[0] == Approx(30.0));
     CHECK(c.steps[11].programme_flights[0] == 0.0); // from start + 10 on
@@ -345,7 +345,7 @@ TEST_CASE("returned people leave again only after the minimum delay", "[rules]")
     s.remigration.min_delay_days = 5;
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     // Everyone returned on step n leaves on step n + 5, in every mode.
     for (int n = 1; n <= 12; ++n) {
         INFO("step " << n);
@@ -382,7 +382,7 @@ TEST_CASE("an Erlang-k dwell has the mean and variance of k geometric stages", "
     const Scenario s = erlang_scenario(1000);
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     double total = 0, mean = 0, second = 0;
     for (std::size_t n = 1; n < c.steps.size(); ++n) {
         const double removed = flow(c.steps[n], Flow::removals, DST);
@@ -410,14 +410,14 @@ TEST_CASE("an Erlang-k dwell: the removals per step follow the expected mode's d
     // alpha = 1e-4.
     constexpr double persons = 20000;
     const Scenario s = erlang_scenario(persons);
-    const Collector expected = run_collecting(s, Mode::expected);
+    const Collector expected = run_mode(s, Mode::expected);
     std::vector<double> expected_removals;
     for (std::size_t n = 1; n < expected.steps.size(); ++n) {
         expected_removals.push_back(flow(expected.steps[n], Flow::removals, DST));
     }
     for (const Mode mode : random_modes) {
         CAPTURE(mode);
-        const Collector c = run_collecting(s, mode, 7);
+        const Collector c = run_mode(s, mode, 7);
         std::vector<double> removals;
         for (std::size_t n = 1; n < c.steps.size(); ++n) {
             removals.push_back(flow(c.steps[n], Flow::removals, DST));
@@ -438,7 +438,7 @@ TEST_CASE("a dated multiplier series scales departures", "[rules]") {
     s.deterrence.multiplier = series;
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     CHECK(c.steps[4].deterrence_factor == 1.0);
     CHECK(c.steps[5].deterrence_factor == 0.5);
     if (mode == Mode::expected) {
@@ -483,7 +483,7 @@ TEST_CASE("the deterrence signal lowers departures as removals per arrival rise"
     const Scenario s = signal_scenario();
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     // Steps 2..6: 30 removals a step (the seats) and the arrivals; the window is full at step 7.
     // The factor follows the run's own removals and arrivals in every mode.
     CHECK(c.steps[2].deterrence_factor == 1.0);
@@ -520,7 +520,7 @@ TEST_CASE("the rules hold their invariants in the stochastic and agents modes", 
     for (const Mode mode : random_modes) {
         CAPTURE(mode);
         for (std::uint64_t seed = 1; seed <= 5; ++seed) {
-            REQUIRE_NOTHROW(run_collecting(s, mode, seed));
+            REQUIRE_NOTHROW(run_mode(s, mode, seed));
         }
     }
 }
@@ -531,7 +531,7 @@ TEST_CASE("people released from a prison go home only if their country accepts r
     s.agreements[0].release_per_day = 0.1;
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector refused = run_collecting(s, mode);
+    const Collector refused = run_mode(s, mode);
     const auto& r = refused.steps.back();
     const double released = flow_total(refused, Flow::prison_releases, TCR);
     CHECK(released > 0.0);
@@ -540,7 +540,7 @@ TEST_CASE("people released from a prison go home only if their country accepts r
 
     s.returns[ORG].policy = ReturnPolicy::accept;
     s.agreements[0].preferred_profiles = {0};
-    const Collector accepted = run_collecting(s, mode);
+    const Collector accepted = run_mode(s, mode);
     const auto& a = accepted.steps.back();
     const double went_home = flow_total(accepted, Flow::prison_releases, TCR);
     CHECK(went_home > 0.0);
@@ -568,7 +568,7 @@ TEST_CASE("a country does not interdict its own nationals in transit", "[rules]"
     s.enforcement[ORG].interdiction_per_day = {0.5};
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     CHECK(flow_total(c, Flow::interdictions, ORG) == 0.0);
     CHECK(flow_total(c, Flow::arrivals, DST) > 0.0);
     // Foreigners on the same route are interdicted: the rule is about nationality.
@@ -579,7 +579,7 @@ TEST_CASE("a country does not interdict its own nationals in transit", "[rules]"
     s.enforcement.push_back(none);
     s.returns.push_back(ReturnAcceptance{});
     s.groups = {{"THR/no_record", 2, 0}};
-    const Collector foreigners = run_collecting(s, mode);
+    const Collector foreigners = run_mode(s, mode);
     CHECK(flow_total(foreigners, Flow::interdictions, ORG) > 0.0);
 }
 
@@ -611,7 +611,7 @@ TEST_CASE("a policy change of route weights redirects travellers from its date",
     const Scenario s = reweighted_routes_scenario();
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     // People leaving ORG on step n are on ORG->TCR (counted in ORG) and reach TCR on n + 1.
     if (mode == Mode::expected) {
         CHECK(in_transit_via_tcr_at_5(c) == Approx(25.0));
@@ -642,7 +642,7 @@ TEST_CASE("a flight budget pays for floor(budget / cost) flights, then the progr
     s.programmes[0].budget = 5500;
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     CHECK(c.steps[1].programme_flights[0] == Approx(5.0));
     CHECK(flow(c.steps[1], Flow::removals, DST) == Approx(50.0));
     CHECK(flow_over(c, Flow::removals, DST, 2, 5) == 0.0);
@@ -655,7 +655,7 @@ TEST_CASE("seats bind: each step removes the seats of the flights scheduled", "[
     Scenario s = queue_of_detainees(1000, 40, 2.5, 15);
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     for (int n = 1; n <= 15; ++n) {
         INFO("step " << n);
         const double flights = std::floor(n * 2.5 / 7) - std::floor((n - 1) * 2.5 / 7);
@@ -673,7 +673,7 @@ TEST_CASE("an agreement's monthly and total quotas bind in every mode", "[rules]
     s.agreements[0].total_quota = 100;
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     CHECK(flow(c.steps[1], Flow::transfers_received, TCR) == Approx(70.0));
     CHECK(flow_over(c, Flow::transfers_received, TCR, 2, 31) == 0.0);
     CHECK(flow(c.steps[32], Flow::transfers_received, TCR) == Approx(30.0)); // February 1st
@@ -687,7 +687,7 @@ TEST_CASE("a prison's places bind: no more are sent than it can hold", "[rules]"
     s.initial = {{DST, Status::detained, 0, 1000}};
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     CHECK(flow(c.steps[1], Flow::transfers_received, TCR) == Approx(60.0));
     CHECK(flow_total(c, Flow::transfers_received, TCR) == Approx(60.0));
     CHECK(c.steps.back().facility_occupancy[1] == Approx(60.0));
@@ -717,7 +717,7 @@ TEST_CASE("detention beds go to higher priority first", "[rules]") {
     const Scenario s = two_priorities_scenario(5);
     const Mode mode = GENERATE(from_range(every_mode));
     CAPTURE(mode);
-    const Collector c = run_collecting(s, mode);
+    const Collector c = run_mode(s, mode);
     // The first step with arrivals: about 100 violent_record and 400 no_record for 300 beds.
     int first = 1;
     while (flow(c.steps[first], Flow::arrivals, DST) == 0.0) {
@@ -745,6 +745,191 @@ TEST_CASE("within a priority class beds are shared in proportion, on average in 
         };
     };
     check_means_agree(s, {admitted(0), admitted(1)}, {"no_record admitted", "violent_record"});
-    const Collector expected = run_collecting(s, Mode::expected);
+    const Collector expected = run_mode(s, Mode::expected);
     CHECK(admitted(1)(expected) == Approx(60.0));
+}
+
+TEST_CASE("detainees who cannot be removed are released after exactly the maximum period",
+          "[rules]") {
+    // No flights; released after 10 days held: the intake of step n leaves on step n + 10.
+    Scenario s = queue_scenario(50, 10, 0, 30);
+    s.enforcement[DST].max_detention_days = 10;
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    for (int n = 1; n <= 30; ++n) {
+        INFO("step " << n);
+        const double due = n > 10 ? flow(c.steps[n - 10], Flow::detention_intake, DST) : 0.0;
+        CHECK(flow(c.steps[n], Flow::max_detention_releases, DST) == Approx(due));
+    }
+    CHECK(flow_total(c, Flow::max_detention_releases, DST) > 0.0);
+}
+
+TEST_CASE("sheltered people ready to go home take the seats left, and the others wait", "[rules]") {
+    // Everyone sheltered is ready every step (rate 1e9) and one flight of 7 seats a day flies.
+    ShelterOutcomes outcomes;
+    outcomes.onward_return_per_day = 1e9;
+    const Scenario s = shelter_scenario(outcomes, 7);
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    int first = 1; // the first step with people sheltered under the agreement
+    while (flow(c.steps[first], Flow::transfers_received, TCR) == 0.0) {
+        ++first;
+    }
+    for (std::size_t n = first; n < c.steps.size(); ++n) {
+        INFO("step " << n);
+        CHECK(flow(c.steps[n], Flow::onward_returns, TCR) == Approx(7.0));
+        CHECK(c.steps[n].programme_flights[1] == Approx(1.0));
+    }
+    CHECK(stock(c.steps.back(), TCR, Status::sheltered) ==
+          Approx(flow_total(c, Flow::transfers_received, TCR) -
+                 flow_total(c, Flow::onward_returns, TCR)));
+}
+
+TEST_CASE("people released from a prison go home within their country's return cap", "[rules]") {
+    // Everyone goes to the prison (preferred); releases at 0.1 a day from about 50 a day
+    // imprisoned; the origin takes back 5 a month, the others are released in TCR.
+    Scenario s = third_country_scenario(50, 10, 70, 20, 1e9);
+    s.agreements[0].release_per_day = 0.1;
+    s.agreements[0].preferred_profiles = {0};
+    s.returns[ORG].policy = ReturnPolicy::cap;
+    s.returns[ORG].monthly_cap = 5;
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    const double released = flow_total(c, Flow::prison_releases, TCR);
+    CHECK(released > 5.0);
+    CHECK(flow_total(c, Flow::returns_received, ORG) == Approx(5.0));
+    CHECK(stock(c.steps.back(), ORG, Status::returned) == Approx(5.0));
+    CHECK(stock(c.steps.back(), TCR, Status::at_large) == Approx(released - 5.0));
+}
+
+namespace {
+
+// 10,000 people at large in DST, two profiles of 5,000 with priorities 1 and 3, arrested at
+// 0.01 a day until start + 10 and 0.03 a day from then on; arrests are held (no flights).
+Scenario arrests_scenario() {
+    Scenario s = queue_scenario(0, 10, 0, 20);
+    s.profiles = {"no_record", "violent_record"};
+    s.groups = {{"ORG/no_record", ORG, 0}, {"ORG/violent_record", ORG, 1}};
+    s.departures.clear();
+    for (auto& e : s.enforcement) {
+        e.interdiction_per_day = {0, 0};
+        e.priority = {1, 3};
+    }
+    s.enforcement[DST].arrest_per_day = 0.01;
+    s.enforcement[DST].processing_mean_days = 1000;
+    s.remigration.per_day = {0, 0};
+    s.initial = {{DST, Status::at_large, 0, 5000}, {DST, Status::at_large, 1, 5000}};
+    auto stepped_up = std::make_shared<Scenario>(s);
+    stepped_up->enforcement[DST].arrest_per_day = 0.03;
+    s.timeline.push_back({Date{s.start.days + 10}, "arrests stepped up", stepped_up});
+    return s;
+}
+
+RunStatistic arrests_of(int group, int first, int last) {
+    return [=](const Collector& c) {
+        double total = 0;
+        for (int n = first; n <= last; ++n) {
+            total += c.steps[static_cast<std::size_t>(n)].flows[static_cast<int>(Flow::arrests)](
+                DST, group);
+        }
+        return total;
+    };
+}
+
+} // namespace
+
+TEST_CASE("arrests by priority, before and after a policy change, agree with the expected mode "
+          "on average",
+          "[rules][statistics]") {
+    check_means_agree(
+        arrests_scenario(),
+        {arrests_of(0, 1, 10), arrests_of(1, 1, 10), arrests_of(0, 11, 20), arrests_of(1, 11, 20)},
+        {"no_record before", "violent_record before", "no_record after", "violent_record after"});
+}
+
+TEST_CASE("re-migration at a rate after the minimum delay agrees with the expected mode on "
+          "average",
+          "[rules][statistics]") {
+    Scenario s = queue_scenario(50, 10, 21, 30);
+    s.remigration.per_day = {0.2};
+    s.remigration.min_delay_days = 3;
+    check_means_agree(
+        s,
+        {[](const Collector& c) { return flow_over(c, Flow::remigrations, ORG, 1, 10); },
+         [](const Collector& c) { return flow_over(c, Flow::remigrations, ORG, 11, 30); },
+         [](const Collector& c) { return stock(c.steps.back(), ORG, Status::returned); }},
+        {"re-migrations to step 10", "re-migrations from step 11", "returned at the end"});
+}
+
+TEST_CASE("deaths on a route agree with the expected mode on average", "[rules][statistics]") {
+    Scenario s = queue_scenario(50, 10, 21, 20);
+    s.routes[0].mortality = 0.05;
+    s.routes[0].days = 3;
+    check_means_agree(s,
+                      {[](const Collector& c) { return flow_total(c, Flow::deaths, ORG); },
+                       [](const Collector& c) { return flow_total(c, Flow::arrivals, DST); }},
+                      {"deaths", "arrivals"});
+}
+
+TEST_CASE("re-migration under a deterrence signal agrees with the expected mode on average",
+          "[rules][statistics]") {
+    // The factor changes every step and multiplies the re-migration rate too.
+    Scenario s = signal_scenario();
+    s.remigration.per_day = {0.3};
+    s.remigration.min_delay_days = 2;
+    check_means_agree(
+        s,
+        {[](const Collector& c) { return flow_over(c, Flow::remigrations, ORG, 1, 15); },
+         [](const Collector& c) { return flow_over(c, Flow::remigrations, ORG, 16, 30); },
+         [](const Collector& c) { return c.steps.back().deterrence_factor; }},
+        {"re-migrations to step 15", "re-migrations from step 16", "factor at the end"});
+}
+
+namespace {
+
+// 2,000 detainees at the start, processed in 2 stages of mean 10 days in all, released after 8
+// days held; flights with room for everyone removable.
+Scenario stages_and_maximum_scenario() {
+    Scenario s = queue_of_detainees(2000, 1000, 7, 20);
+    s.enforcement[DST].processing_mean_days = 10;
+    s.enforcement[DST].processing_stages = 2;
+    s.enforcement[DST].max_detention_days = 8;
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("initial detainees, spread over the ages, are released or removed in every mode",
+          "[rules]") {
+    const Scenario s = stages_and_maximum_scenario();
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    CHECK(flow_total(c, Flow::removals, DST) + flow_total(c, Flow::max_detention_releases, DST) ==
+          Approx(2000.0));
+    CHECK(stock(c.steps.back(), DST, Status::detained) == 0.0);
+    // Spread evenly over the ages 0..7 (up to the mean processing time, at most the maximum
+    // period), whole persons in every mode: a step's age group is released after 8 days held,
+    // those of age 7 on step 2 and the youngest on step 9.
+    CHECK(flow(c.steps[1], Flow::max_detention_releases, DST) == 0.0);
+    CHECK(flow(c.steps[2], Flow::max_detention_releases, DST) == Approx(250.0));
+    CHECK(flow_over(c, Flow::max_detention_releases, DST, 10, 20) == 0.0);
+}
+
+TEST_CASE("initial detainees: removals and releases after the maximum period agree with the "
+          "expected mode on average",
+          "[rules][statistics]") {
+    const auto releases_at = [](int n) {
+        return
+            [n](const Collector& c) { return flow(c.steps[n], Flow::max_detention_releases, DST); };
+    };
+    check_means_agree(stages_and_maximum_scenario(),
+                      {[](const Collector& c) { return flow_total(c, Flow::removals, DST); },
+                       [](const Collector& c) { return flow_over(c, Flow::removals, DST, 1, 3); },
+                       releases_at(4), releases_at(6), releases_at(9)},
+                      {"removals", "removals on steps 1..3", "released on step 4",
+                       "released on step 6", "released on step 9"});
 }

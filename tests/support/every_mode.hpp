@@ -1,5 +1,5 @@
 // A rule's test in the three modes (expected, stochastic, agents), through the public engine
-// API only (make_engine, via run_collecting).
+// API only (make_engine, via run_collecting, and the agents engine's thread count).
 //
 // Each rule has a small scenario (small_scenarios.hpp) and a test in tests/cpp/test_rules.cpp.
 // Its outcome falls in one of two kinds, and the test says which:
@@ -11,7 +11,7 @@
 //    the test once per mode:
 //
 //        const Mode mode = GENERATE(from_range(every_mode));
-//        const Collector c = run_collecting(s, mode);
+//        const Collector c = run_mode(s, mode);
 //        CHECK(january_returns(c) == Approx(120.0));
 //
 //    Catch2 runs the test case once per value; INFO and CAPTURE print the mode by name. Where
@@ -23,7 +23,7 @@
 //    over a fixed set of seeds and test its mean against the expected mode's value with
 //    Student's t test:
 //
-//        const double value = statistic(run_collecting(s, Mode::expected));
+//        const double value = statistic(run_mode(s, Mode::expected));
 //        for (const Mode mode : random_modes) {
 //            const Replicates r = replicate(s, mode, 100, statistic);
 //            INFO(r.describe(value));
@@ -59,6 +59,14 @@ inline constexpr std::array<Mode, 2> random_modes = {Mode::stochastic, Mode::age
 
 inline std::string mode_name(Mode mode) {
     return std::string(mode_names[static_cast<std::size_t>(mode)]);
+}
+
+// Runs the scenario in `mode` as run_collecting does (invariants checked on every step), the
+// agents engine on one thread: the outputs do not depend on the number of threads
+// (test_agents.cpp checks that), and on a loaded machine the many short runs of a rule test are
+// much slower on two OpenMP threads, which spin at every barrier waiting for each other.
+inline Collector run_mode(const Scenario& s, Mode mode, std::uint64_t seed = 1) {
+    return run_collecting(s, mode, seed, true, 1);
 }
 
 // The sum of a flow in a country over steps first..last (inclusive).
@@ -126,7 +134,7 @@ inline Replicates replicate(const Scenario& s, Mode mode, int runs, const RunSta
     Replicates r;
     r.mode = mode;
     for (int k = 0; k < runs; ++k) {
-        r.values.push_back(statistic(run_collecting(s, mode, first_seed + std::uint64_t(k))));
+        r.values.push_back(statistic(run_mode(s, mode, first_seed + std::uint64_t(k))));
     }
     return r;
 }
@@ -140,7 +148,7 @@ inline std::vector<Replicates> replicate(const Scenario& s, Mode mode, int runs,
         r.mode = mode;
     }
     for (int k = 0; k < runs; ++k) {
-        const Collector c = run_collecting(s, mode, first_seed + std::uint64_t(k));
+        const Collector c = run_mode(s, mode, first_seed + std::uint64_t(k));
         for (std::size_t i = 0; i < statistics.size(); ++i) {
             all[i].values.push_back(statistics[i](c));
         }

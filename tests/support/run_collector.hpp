@@ -1,6 +1,7 @@
 // Running a scenario in a test and keeping every step's outputs.
 #pragma once
 
+#include "core/agents.hpp" // AgentEngine::set_threads, as the deportsim program uses it
 #include "core/engine.hpp"
 
 #include <cstdint>
@@ -18,14 +19,19 @@ struct Collector final : Observer {
 };
 
 // Runs the scenario in the given mode (any engine), checking invariants on every step unless
-// told not to, and returns every step's outputs.
+// told not to, and returns every step's outputs. `agent_threads`: the agents engine's threads
+// (0: its default, OMP_NUM_THREADS or all cores); the outputs do not depend on it.
 inline Collector run_collecting(const Scenario& s, Mode mode = Mode::expected,
-                                std::uint64_t seed = 1, bool invariants = true) {
+                                std::uint64_t seed = 1, bool invariants = true,
+                                int agent_threads = 0) {
     RunInfo info;
     info.mode = mode;
     info.seed = seed;
     const auto engine = make_engine(s, info);
     engine->set_check_invariants(invariants);
+    if (auto* agents = dynamic_cast<AgentEngine*>(engine.get())) {
+        agents->set_threads(agent_threads);
+    }
     Collector collector;
     engine->add_observer(collector);
     engine->run();
