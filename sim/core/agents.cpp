@@ -5,6 +5,14 @@
 #include "core/random.hpp"
 #include "core/removal_rules.hpp"
 #include "core/routes.hpp"
+#include "core/rules/accounting.hpp"
+#include "core/rules/deterrence.hpp"
+#include "core/rules/disposition.hpp"
+#include "core/rules/held.hpp"
+#include "core/rules/intake.hpp"
+#include "core/rules/rates.hpp"
+#include "core/rules/step.hpp"
+#include "core/rules/timeline.hpp"
 
 #include <omp.h>
 #include <sys/mman.h>
@@ -35,27 +43,6 @@ using agents::RouteTrie;
 using agents::shuffle_to_back;
 using agents::Step;
 using agents::stopped;
-
-void agents::choose(RandomStream& rng, std::span<const double> counts, double draws,
-                    std::span<double> out) {
-    const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
-    if (draws <= 0 || total <= 0) {
-        std::fill(out.begin(), out.end(), 0.0);
-        return;
-    }
-    if (draws >= total) {
-        std::copy(counts.begin(), counts.end(), out.begin());
-        return;
-    }
-    std::vector<std::int64_t> whole_counts(counts.size()), taken(counts.size());
-    for (std::size_t k = 0; k < counts.size(); ++k) {
-        whole_counts[k] = std::llround(counts[k]);
-    }
-    sample_multivariate_hypergeometric(rng, whole_counts, std::llround(std::floor(draws)), taken);
-    for (std::size_t k = 0; k < counts.size(); ++k) {
-        out[k] = static_cast<double>(taken[k]);
-    }
-}
 
 namespace {
 
@@ -130,7 +117,8 @@ struct alignas(64) Worker {
     std::vector<std::uint32_t> leaving;   // leaving a prison this step
     RouteTrie::Cache trie;
     // Room for phase 5's decisions in a country (kept from country to country).
-    std::vector<double> waiting, admitted, counts, taken, classes;
+    std::vector<double> waiting, admitted;
+    rules::IntakeScratch intake;
     std::vector<std::uint32_t> places;
 };
 
@@ -168,8 +156,8 @@ std::atomic_ref<Step> event_of(Person& p) {
 struct AgentEngine::Impl {
     // ---- The run.
     Scenario scenario;
-    const Scenario* now = nullptr; // parameters in force
-    std::size_t next_change = 0;
+    rules::ParametersInForce parameters;
+    const Scenario* now = nullptr; // parameters in force: &parameters.now()
     RunInfo info;
     std::uint64_t seed = 0;
     std::vector<Observer*> observers;
@@ -186,18 +174,10 @@ struct AgentEngine::Impl {
     int agreements = 0;
     int programmes = 0;
 
-    // ---- Structure (from the scenario as given, as the cohort engine takes it).
-    std::vector<int> destinations;
-    std::vector<int> destination_slot;  // by country
-    std::vector<int> group_destination; // by group: slot, -1
-    std::vector<int> group_origin;      // by group: country, -1
-    std::vector<int> route_steps;
+    // ---- Structure (from the scenario as given: rules::run_structure).
+    rules::RunStructure structure;
     std::vector<std::vector<int>> choice_routes;        // [node * slots + slot]
     std::vector<std::vector<double>> choice_cumulative; // cumulative probabilities
-    std::vector<int> detention_ages;      // release age A by country; 0 without a facility
-    std::vector<int> detention_stages;    // k by country
-    std::vector<int> detention_countries; // those with a detention facility
-    int return_delay = 0;                 // re-migration delay in steps
     std::vector<int> programme_order;
 
     // ---- Rates in force (recomputed when parameters change).
@@ -236,20 +216,13 @@ struct AgentEngine::Impl {
     std::uint32_t new_first = 0; // persons created this step: [new_first, persons.size())
 
     // ---- Totals.
-    std::vector<std::int64_t> stocks; // [(country * status_count + status) * groups + group]
-    std::vector<std::int64_t> held;   // [agreement]
-    std::vector<std::int64_t> stays;  // [steps]
-    std::vector<double> programme_spent;
-    std::vector<double> programme_seats_left;
-    std::vector<double> programme_flights_left;
-    std::vector<double> agreement_month_used;
-    std::vector<int> agreement_month;
-    std::vector<double> returns_month_used;
-    std::vector<int> returns_month;
+    std::vector<std::int64_t> stocks;   // [(country * status_count + status) * groups + group]
+    std::vector<std::int64_t> held;     // [agreement]
+    std::vector<std::int64_t> stays;    // [steps]
+    rules::RemovalLedger ledger;        // quotas, seats, budgets, return caps
+    rules::DeterrenceWindow deterrence; // removals and arrivals over the trailing window
     double departures_total = 0;
     double initial_total = 0;
-    std::vector<double> window_removals;
-    std::vector<double> window_arrivals;
     StepOutputs out;
     std::vector<std::uint32_t> flow_cells; // flow_index of the cells of out.flows not zero
 
@@ -312,6 +285,22 @@ struct AgentEngine::Impl {
         w.touched_other = true;
     }
 
+    // The flows of one person's change, as the shared disposition rules count them
+    // (rules/disposition.hpp): persons is 1.
+    struct PersonCounter {
+        Impl& engine;
+        Worker& w;
+        void flow(Flow f, int country, int group, double) { engine.flow(w, f, country, group); }
+        void by_destination(int sender, int destination, double) {
+            ++w.by_destination[static_cast<std::size_t>(sender) * engine.countries + destination];
+            w.touched_other = true;
+        }
+        void transfer(int agreement, double) {
+            ++w.transfers[agreement];
+            w.touched_other = true;
+        }
+    };
+
     // ---- Clocks.
     Step arrest_clock(RandomStream& rng, const Person& p, int first) const {
         return first_success(rng, arrest[static_cast<std::size_t>(p.country) * groups + p.group],
@@ -320,7 +309,7 @@ struct AgentEngine::Impl {
     // First step a returned person may leave again: after the delay, as the cohort engine's
     // ring of recent returns; the initial state's returned persons from step 1.
     int maturity(const Person& p) const {
-        return p.since == 0 ? 1 : p.since + std::max(return_delay, 1);
+        return p.since == 0 ? 1 : p.since + std::max(structure.return_delay, 1);
     }
     Step remigration_clock(RandomStream& rng, const Person& p, int first) const {
         return first_success(rng, remigration_bound[p.group], std::max(first, maturity(p)),
@@ -330,7 +319,9 @@ struct AgentEngine::Impl {
     // holds them); persons admitted during the run have since = the step of their admission.
     // Either way the age at step m is m - admission and days detained count from max(since, 0).
     static int admission(const Person& p) { return p.since >= 1 ? p.since : p.since + 1; }
-    int deadline(const Person& p) const { return admission(p) + detention_ages[p.country]; }
+    int deadline(const Person& p) const {
+        return admission(p) + structure.detention_ages[p.country];
+    }
     bool exempt(const Person& p) const {
         const auto& e = now->enforcement[p.country].max_detention_exempt;
         return !e.empty() && e[profile(p.group)];
@@ -340,7 +331,7 @@ struct AgentEngine::Impl {
     // the same step, as phase 6 releases before it processes).
     Step detention_clock(RandomStream& rng, const Person& p, int first) const {
         Step next = never;
-        if (p.aux < detention_stages[p.country]) {
+        if (p.aux < structure.detention_stages[p.country]) {
             next = first_success(rng, processing[p.country], first, steps_total);
         }
         if (!exempt(p)) {
@@ -357,7 +348,7 @@ struct AgentEngine::Impl {
     }
     // In transit: interdiction from `first`, else the end of the route.
     Step transit_clock(RandomStream& rng, const Person& p, int first) const {
-        const int end = p.since + route_steps[p.place];
+        const int end = p.since + structure.route_steps[p.place];
         const Step stop =
             first_success(rng, interdiction[static_cast<std::size_t>(p.place) * groups + p.group],
                           first, std::min(end - 1, steps_total));
@@ -423,26 +414,36 @@ struct AgentEngine::Impl {
     void carry_out();
     void apply(Worker& w, const Action& action);
 
+    // The phases, in the order of rules::run_phases.
     void apply_policy(Date today);
     void depart(Date today);
-    void travel(Worker& w, std::uint32_t id);
+    void travel();
+    void admit_to_detention();
+    void process_detainees();
+    void allocate_removals(Date today);
+    void draw_held_outcomes();
+    void return_sheltered_onward();
+    void fly();
+    void release_from_facilities();
+    void account();
+
+    // Parts of the phases.
+    void travel_person(Worker& w, std::uint32_t id);
     void at_node_step(Worker& w, RandomStream& rng, std::uint32_t id);
     void stop(Worker& w, std::uint32_t id);
-    void admit_to_detention();
     void admit_in(Worker& w, int country, std::span<Candidate> stopped_here,
                   std::span<Outcome> decided);
     void process(Worker& w, std::uint32_t id);
     void shelter_or_prison(Worker& w, std::uint32_t id);
     void collect_removable();
-    void allocate_removals(Date today);
     void remove_from(int sender, Action* decided);
     double room(int channel) const;
     double scheduled_flights(int programme, int at_step) const;
     void to_returned(Worker& w, RandomStream& rng, std::uint32_t id, int country);
-    void return_sheltered_onward();
-    void fly();
     void release_from_prisons();
-    void account();
+    template <class Handle>
+    void by_agreement_and_group(std::vector<std::uint32_t>& list,
+                                std::vector<std::uint32_t> Worker::*listed, Handle&& handle);
     void record_trace();
     void trace_new_persons(int at_step);
     void check_invariants() const;
@@ -481,53 +482,20 @@ void AgentEngine::Impl::check_limits() const {
 }
 
 void AgentEngine::Impl::build_structure() {
-    const Scenario& s = scenario;
-    const double dt = s.dt_days;
-    destinations.clear();
-    destination_slot.assign(countries, -1);
-    group_destination.assign(groups, -1);
-    group_origin.assign(groups, -1);
-    for (const auto& d : s.departures) {
-        if (destination_slot[d.destination] < 0) {
-            destination_slot[d.destination] = static_cast<int>(destinations.size());
-            destinations.push_back(d.destination);
-        }
-        if (group_destination[d.group] < 0) {
-            group_destination[d.group] = destination_slot[d.destination];
-            group_origin[d.group] = d.origin;
-        }
-    }
-    const int slots = static_cast<int>(destinations.size());
-    if (slots > 255) {
-        throw InputError("--mode agents: the scenario has " + std::to_string(slots) +
+    structure = rules::run_structure(scenario);
+    if (structure.slots() > 255) {
+        throw InputError("--mode agents: the scenario has " + std::to_string(structure.slots()) +
                          " destinations; agents mode holds at most 255");
     }
-    route_steps.clear();
-    for (const auto& r : s.routes) {
-        route_steps.push_back(std::max(1, static_cast<int>(std::ceil(r.days / dt - 1e-9))));
-    }
-    choose_routes_and_programmes(s);
-    detention_ages.assign(countries, 0);
-    detention_stages.assign(countries, 1);
-    detention_countries.clear();
-    for (int c = 0; c < countries; ++c) {
-        if (s.detention_facility(c) < 0) {
-            continue;
-        }
-        detention_countries.push_back(c);
-        const auto& e = s.enforcement[c];
-        detention_ages[c] = std::max(1, static_cast<int>(std::llround(e.max_detention_days / dt)));
-        detention_stages[c] = std::max(1, e.processing_stages);
-    }
-    return_delay = static_cast<int>(std::max(0L, std::lround(s.remigration.min_delay_days / dt)));
+    choose_routes_and_programmes(scenario);
 }
 
-// As Simulation::choose_routes_and_programmes: the admissible routes from each node towards each
-// destination (every route whose end is the destination or can reach it) with choice
-// probabilities from the weights in force, and the order in which programmes are filled.
-// Recomputed when policy events change parameters.
+// The admissible routes from each node towards each destination with choice probabilities from
+// the weights in force (as cumulative probabilities), and the order in which programmes are
+// filled: the rules shared with the cohort engine. Recomputed when policy events change
+// parameters.
 void AgentEngine::Impl::choose_routes_and_programmes(const Scenario& s) {
-    RouteChoice choice = admissible_routes(s, destinations);
+    RouteChoice choice = admissible_routes(s, structure.destinations);
     choice_routes = std::move(choice.routes);
     choice_cumulative.assign(choice.probabilities.size(), {});
     for (std::size_t i = 0; i < choice.probabilities.size(); ++i) {
@@ -540,31 +508,27 @@ void AgentEngine::Impl::choose_routes_and_programmes(const Scenario& s) {
     programme_order = deportsim::programme_order(s);
 }
 
-// The per-step probabilities of the parameters in force.
+// The per-step probabilities of the parameters in force (rules/rates.hpp), as hazards for the
+// persons' clocks.
 void AgentEngine::Impl::compute_rates() {
     const Scenario& s = *now;
-    const double dt = s.dt_days;
-    using agents::hazard_probability;
     arrest.assign(static_cast<std::size_t>(countries) * groups, {});
     processing.assign(countries, {});
     for (int c = 0; c < countries; ++c) {
-        const auto& e = s.enforcement[c];
         for (int g = 0; g < groups; ++g) {
             arrest[static_cast<std::size_t>(c) * groups + g] =
-                Hazard::of(hazard_probability(e.arrest_per_day * e.priority[profile(g)], dt));
+                Hazard::of(rules::arrest_probability(s, c, g));
         }
-        if (detention_ages[c] > 0) {
+        if (structure.detention_ages[c] > 0) {
             processing[c] =
-                Hazard::of(hazard_probability(detention_stages[c] / e.processing_mean_days, dt));
+                Hazard::of(rules::processing_probability(s, c, structure.detention_stages[c]));
         }
     }
     interdiction.assign(s.routes.size() * groups, {});
     for (std::size_t r = 0; r < s.routes.size(); ++r) {
-        const int c = s.routes[r].from;
-        const auto& hazard = s.enforcement[c].interdiction_per_day;
         for (int g = 0; g < groups; ++g) {
-            const double p = nationality(g) == c ? 0.0 : hazard_probability(hazard[profile(g)], dt);
-            interdiction[r * groups + g] = Hazard::of(p);
+            interdiction[r * groups + g] =
+                Hazard::of(rules::interdiction_probability(s, static_cast<int>(r), g));
         }
     }
     prison_release.assign(agreements, {});
@@ -582,14 +546,12 @@ void AgentEngine::Impl::compute_rates() {
                 shelter_part[a][k] = sum;
             }
         } else if (agreement.disposition == Disposition::imprison) {
-            prison_release[a] = Hazard::of(hazard_probability(agreement.release_per_day, dt));
+            prison_release[a] = Hazard::of(rules::prison_release_probability(s, a));
         }
     }
     remigration_rate.assign(groups, 0.0);
     for (int g = 0; g < groups; ++g) {
-        if (group_destination[g] >= 0 && !s.remigration.per_day.empty()) {
-            remigration_rate[g] = std::max(0.0, s.remigration.per_day[profile(g)]);
-        }
+        remigration_rate[g] = rules::remigration_per_day(s, structure, g);
     }
     // Thinning bound for the deterrence factor: the largest factor the kind can give, where it
     // is known; a signal with negative elasticity starts at 1 and is raised when exceeded.
@@ -608,7 +570,7 @@ void AgentEngine::Impl::set_factor_bound(double bound) {
     remigration_bound.assign(groups, {});
     for (int g = 0; g < groups; ++g) {
         remigration_bound[g] =
-            Hazard::of(agents::hazard_probability(remigration_rate[g] * bound, now->dt_days));
+            Hazard::of(rules::hazard_probability(remigration_rate[g] * bound, now->dt_days));
     }
 }
 
@@ -647,21 +609,14 @@ void AgentEngine::Impl::create_initial_persons(const std::function<void()>& alon
             add(init.country, code(init.status), init.group, 0, n);
             break;
         case Status::detained: {
-            if (detention_ages[init.country] == 0) {
-                throw InputError("initial." + s.countries[init.country].code +
-                                 ".detained: the country has no detention facility");
-            }
-            // As the cohort engine: spread evenly over the ages up to the mean processing time,
-            // all pending; a person of age a at step 1 is recorded with since = -a.
-            const int spread =
-                std::clamp(static_cast<int>(
-                               std::lround(s.enforcement[init.country].processing_mean_days / dt)),
-                           1, detention_ages[init.country]);
-            const double all = static_cast<double>(n);
-            for (int age = 0; age < spread; ++age) {
-                const double share = std::floor((age + 1) * all / spread + 1e-9) -
-                                     std::floor(age * all / spread + 1e-9);
-                add(init.country, detained, init.group, -age, static_cast<std::size_t>(share));
+            // Spread over the ages of detention (rules::initial_detention_by_age), all pending;
+            // a person of age a at step 1 is recorded with since = -a.
+            rules::check_initial_detention(s, structure, init);
+            const auto by_age = rules::initial_detention_by_age(s, structure, init.country,
+                                                                static_cast<double>(n), true);
+            for (std::size_t age = 0; age < by_age.size(); ++age) {
+                add(init.country, detained, init.group, -static_cast<std::int32_t>(age),
+                    static_cast<std::size_t>(by_age[age]));
             }
             break;
         }
@@ -671,23 +626,13 @@ void AgentEngine::Impl::create_initial_persons(const std::function<void()>& alon
                              "' cannot be set at the start");
         }
     }
-    for (int c = 0; c < countries; ++c) {
-        const int facility = s.detention_facility(c);
-        if (facility < 0) {
-            continue;
-        }
+    rules::check_initial_beds(s, [&](int c) {
         std::int64_t held_here = 0;
         for (int g = 0; g < groups; ++g) {
             held_here += stocks[stock_index(c, detained, g)];
         }
-        if (static_cast<double>(held_here) > s.facilities[facility].capacity * (1 + 1e-9)) {
-            std::ostringstream message;
-            message << "initial." << s.countries[c].code << ".detained: " << held_here
-                    << " persons exceed the " << s.facilities[facility].capacity
-                    << " beds of facility " << s.facilities[facility].id;
-            throw InputError(message.str());
-        }
-    }
+        return static_cast<double>(held_here);
+    });
 
     // Room for the persons departures will add: enough for the mean plus ten standard
     // deviations at the largest multipliers. Only what is used becomes resident memory.
@@ -779,8 +724,8 @@ void AgentEngine::Impl::initialize() {
         threads = omp_get_max_threads();
     }
     build_structure();
-    now = &scenario;
-    next_change = 0;
+    parameters.reset(scenario);
+    now = &parameters.now();
     compute_rates();
 
     calendar.reset(steps_total, threads);
@@ -800,18 +745,9 @@ void AgentEngine::Impl::initialize() {
     stocks.assign(static_cast<std::size_t>(countries) * status_count * groups, 0);
     held.assign(agreements, 0);
     stays.assign(static_cast<std::size_t>(steps_total) + 2, 0);
-    programme_spent.assign(programmes, 0.0);
-    programme_seats_left.assign(programmes, 0.0);
-    programme_flights_left.assign(programmes, 0.0);
-    agreement_month_used.assign(agreements, 0.0);
-    agreement_month.assign(agreements, -1);
-    returns_month_used.assign(countries, 0.0);
-    returns_month.assign(countries, -1);
+    ledger.reset(s, true);
+    deterrence.reset(structure.deterrence_window);
     departures_total = 0;
-    const int window =
-        std::max(1, static_cast<int>(std::llround(s.deterrence.window_days / s.dt_days)));
-    window_removals.assign(window, 0.0);
-    window_arrivals.assign(window, 0.0);
     out.resize(s);
     out.deterrence_factor = 1.0;
 
@@ -1030,26 +966,7 @@ void AgentEngine::Impl::step_once() {
     const Date today = scenario.date_of_step(step - 1);
     clear_step_outputs();
 
-    apply_policy(today); // 1 parameters in force; a change redraws every clock
-    depart(today);       // 2 departures (new persons); the deterrence factor for re-migration
-    // 2-4 per person: re-migration, movement, deaths, arrivals, interdiction, arrests,
-    // apprehension; new persons choose their first route.
-    parallel_pass(agents::travel_clock, static_cast<std::uint32_t>(persons.size()),
-                  [this](Worker& w, std::uint32_t id) { travel(w, id); });
-    admit_to_detention(); // 5 intake within beds by priority; overflow released
-    parallel_pass(agents::detention_clock, new_first,
-                  [this](Worker& w, std::uint32_t id) { process(w, id); }); // 6
-    collect_removable();
-    allocate_removals(today); // 7 + 8 removal allocation and receiver dispositions
-    // 8-9 per person: shelter outcomes (ready for onward return, asylum, permit, absconding),
-    // prison releases due.
-    parallel_pass(agents::held_clock, new_first,
-                  [this](Worker& w, std::uint32_t id) { shelter_or_prison(w, id); });
-    return_sheltered_onward(); // 8 onward repatriation from shelters
-    fly();                     // 7-8 flights flown for the seats taken, and their cost
-    release_from_prisons();    // 9 outflows from prisons: home or released in the receiver
-    carry_out();
-    account(); // 10 stocks, capacity use, money; the trace
+    rules::run_phases(*this, today);
 
     if (check) {
         check_invariants();
@@ -1059,33 +976,16 @@ void AgentEngine::Impl::step_once() {
     }
 }
 
-// Phase 1.
+// Phase 1: the parameters in force (a change redraws every clock: the draws are memoryless, so
+// this is exact); monthly quotas and caps start again in a new month.
 void AgentEngine::Impl::apply_policy(Date today) {
-    const auto& timeline = scenario.timeline;
-    bool changed = false;
-    while (next_change < timeline.size() && timeline[next_change].date <= today) {
-        now = timeline[next_change].parameters.get();
-        ++next_change;
-        changed = true;
-    }
-    if (changed) {
+    if (parameters.advance(today)) {
+        now = &parameters.now();
         choose_routes_and_programmes(*now);
         compute_rates();
         redraw(false);
     }
-    const int month = month_index(today);
-    for (int a = 0; a < agreements; ++a) {
-        if (agreement_month[a] != month) {
-            agreement_month[a] = month;
-            agreement_month_used[a] = 0;
-        }
-    }
-    for (int c = 0; c < countries; ++c) {
-        if (returns_month[c] != month) {
-            returns_month[c] = month;
-            returns_month_used[c] = 0;
-        }
-    }
+    ledger.roll_month(today);
 }
 
 // Phase 2: the deterrence factor, and the persons departing (whole persons, Poisson as the
@@ -1093,9 +993,7 @@ void AgentEngine::Impl::apply_policy(Date today) {
 void AgentEngine::Impl::depart(Date today) {
     const Scenario& s = *now;
     const double dt = s.dt_days;
-    const double f = s.deterrence.factor(
-        today, std::accumulate(window_removals.begin(), window_removals.end(), 0.0),
-        std::accumulate(window_arrivals.begin(), window_arrivals.end(), 0.0));
+    const double f = deterrence.factor(s, today);
     out.deterrence_factor = f;
     if (f > factor_bound) {
         set_factor_bound(2 * f);
@@ -1105,14 +1003,13 @@ void AgentEngine::Impl::depart(Date today) {
     for (int g = 0; g < groups; ++g) {
         const double bound = remigration_bound[g].p;
         remigration_accept[g] =
-            bound > 0 ? agents::hazard_probability(remigration_rate[g] * f, dt) / bound : 0.0;
+            bound > 0 ? rules::hazard_probability(remigration_rate[g] * f, dt) / bound : 0.0;
     }
 
     new_first = static_cast<std::uint32_t>(persons.size());
     for (std::size_t i = 0; i < s.departures.size(); ++i) {
         const auto& d = s.departures[i];
-        const double multiplier = d.multiplier ? d.multiplier->at(today) : 1.0;
-        const double mean = d.persons_per_day * multiplier * f * dt;
+        const double mean = rules::departure_mean(d, today, f, dt);
         if (mean <= 0) {
             continue;
         }
@@ -1130,7 +1027,7 @@ void AgentEngine::Impl::depart(Date today) {
         p.group = static_cast<std::uint16_t>(d.group);
         p.country = static_cast<std::uint16_t>(d.origin);
         p.status = at_node;
-        p.aux = static_cast<std::uint8_t>(destination_slot[d.destination]);
+        p.aux = static_cast<std::uint8_t>(structure.destination_slot[d.destination]);
         p.event = never;
         const auto k = static_cast<std::size_t>(n);
         persons.insert(persons.end(), k, p);
@@ -1150,8 +1047,16 @@ void AgentEngine::Impl::depart(Date today) {
     }
 }
 
+// Phases 2-4 for every person whose event is due on the travel clock, and the persons who
+// departed this step (who choose their first route): re-migration, movement, deaths, arrivals,
+// interdiction, arrests, apprehension.
+void AgentEngine::Impl::travel() {
+    parallel_pass(agents::travel_clock, static_cast<std::uint32_t>(persons.size()),
+                  [this](Worker& w, std::uint32_t id) { travel_person(w, id); });
+}
+
 // Phases 2-4 for one person whose event is due (or who departed this step).
-void AgentEngine::Impl::travel(Worker& w, std::uint32_t id) {
+void AgentEngine::Impl::travel_person(Worker& w, std::uint32_t id) {
     Person& p = persons[id];
     RandomStream rng(seed, step_counter(), id, Purpose::agent_travel);
     const int g = p.group;
@@ -1168,14 +1073,14 @@ void AgentEngine::Impl::travel(Worker& w, std::uint32_t id) {
             return;
         }
         count(w, p.country, returned, g, -1);
-        const int origin = group_origin[g];
+        const int origin = structure.group_origin[g];
         flow(w, Flow::remigrations, origin, g);
         move_to(w, id, origin);
         if (first_departure[id] == never) {
             first_departure[id] = static_cast<Step>(step);
         }
         p.status = at_node;
-        p.aux = static_cast<std::uint8_t>(group_destination[g]);
+        p.aux = static_cast<std::uint8_t>(structure.group_destination[g]);
         p.since = step;
         at_node_step(w, rng, id);
         return;
@@ -1183,7 +1088,7 @@ void AgentEngine::Impl::travel(Worker& w, std::uint32_t id) {
     case in_transit: {
         const int r = p.place;
         const auto& route = now->routes[r];
-        const int end = p.since + route_steps[r];
+        const int end = p.since + structure.route_steps[r];
         count(w, route.from, in_transit, g, -1);
         if (step < end) { // interdicted by the country the route leaves
             p.transit_steps = static_cast<Step>(p.transit_steps + (step - p.since));
@@ -1192,7 +1097,7 @@ void AgentEngine::Impl::travel(Worker& w, std::uint32_t id) {
             return;
         }
         // The end of the route: death on the way, or the next country.
-        p.transit_steps = static_cast<Step>(p.transit_steps + route_steps[r]);
+        p.transit_steps = static_cast<Step>(p.transit_steps + structure.route_steps[r]);
         if (rng.uniform() < route.mortality) {
             p.status = dead;
             p.since = step;
@@ -1223,7 +1128,7 @@ void AgentEngine::Impl::at_node_step(Worker& w, RandomStream& rng, std::uint32_t
     const int c = p.country;
     const int g = p.group;
     const int slot = p.aux;
-    if (destinations[slot] == c) {
+    if (structure.destinations[slot] == c) {
         flow(w, Flow::arrivals, c, g);
         if (rng.uniform() < now->enforcement[c].border_apprehension_probability) {
             flow(w, Flow::apprehensions, c, g);
@@ -1236,11 +1141,11 @@ void AgentEngine::Impl::at_node_step(Worker& w, RandomStream& rng, std::uint32_t
         schedule(w, id, arrest_clock(rng, p, step + 1));
         return;
     }
-    const std::size_t node = static_cast<std::size_t>(c) * destinations.size() + slot;
+    const std::size_t node = static_cast<std::size_t>(c) * structure.destinations.size() + slot;
     const auto& routes = choice_routes[node];
     if (routes.empty()) {
         throw InternalError("agents: no route from " + scenario.countries[c].code + " towards " +
-                            scenario.countries[destinations[slot]].code);
+                            scenario.countries[structure.destinations[slot]].code);
     }
     const auto& cumulative = choice_cumulative[node];
     std::size_t choice = 0;
@@ -1270,9 +1175,9 @@ void AgentEngine::Impl::stop(Worker& w, std::uint32_t id) {
     w.stopped.push_back({p.country, p.group, id});
 }
 
-// Phase 5. As the cohort engine: free beds; if the people stopped exceed them, priority classes
-// from the highest, each taking a multivariate hypergeometric share of the beds left; then the
-// persons admitted in each group, uniformly among those stopped. Countries are independent here
+// Phase 5: how many of each group are admitted by the shared intake rule (rules/intake.hpp: free
+// beds, priority classes from the highest); then which persons, uniformly among those stopped
+// in each group. Countries are independent here
 // (their own beds, their own stream): each is decided on any thread, and the decisions are then
 // carried out in parallel.
 void AgentEngine::Impl::admit_to_detention() {
@@ -1376,43 +1281,13 @@ void AgentEngine::Impl::admit_in(Worker& w, int c, std::span<Candidate> stopped_
     for (const Candidate& candidate : stopped_here) {
         waiting_by_group[candidate.group] += 1;
     }
-    const double waiting = static_cast<double>(stopped_here.size());
-    const int facility = s.detention_facility(c);
     double in_detention = 0;
     for (int g = 0; g < groups; ++g) {
         in_detention += static_cast<double>(stocks[stock_index(c, detained, g)]);
     }
-    double free_beds =
-        facility < 0 ? 0.0
-                     : agents::whole(std::max(0.0, s.facilities[facility].capacity - in_detention));
-    if (waiting <= free_beds) {
-        admitted = waiting_by_group;
-    } else {
-        const auto& priority = s.enforcement[c].priority;
-        auto& classes = w.classes;
-        classes.clear();
-        for (int g = 0; g < groups; ++g) {
-            classes.push_back(priority[profile(g)]);
-        }
-        std::sort(classes.begin(), classes.end(), std::greater<>());
-        classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
-        auto& counts = w.counts;
-        auto& taken = w.taken;
-        counts.resize(groups);
-        taken.resize(groups);
-        for (std::size_t k = 0; k < classes.size() && free_beds > 0; ++k) {
-            double in_class = 0;
-            for (int g = 0; g < groups; ++g) {
-                counts[g] = priority[profile(g)] == classes[k] ? waiting_by_group[g] : 0.0;
-                in_class += counts[g];
-            }
-            agents::choose(rng, counts, std::min(free_beds, in_class), taken);
-            for (int g = 0; g < groups; ++g) {
-                admitted[g] += taken[g];
-                free_beds -= taken[g];
-            }
-        }
-    }
+    rules::StreamChooser chooser(rng);
+    rules::admit_by_priority(s, c, waiting_by_group, rules::free_beds(s, c, in_detention, true),
+                             chooser, admitted, w.intake);
     // Which persons: uniformly within each group (their places shuffled in the order of
     // persons).
     auto& places = w.places;
@@ -1431,6 +1306,13 @@ void AgentEngine::Impl::admit_in(Worker& w, int c, std::span<Candidate> stopped_
         }
         i = j;
     }
+}
+
+// Phase 6 for every detainee whose event is due; then the removable detainees are listed.
+void AgentEngine::Impl::process_detainees() {
+    parallel_pass(agents::detention_clock, new_first,
+                  [this](Worker& w, std::uint32_t id) { process(w, id); });
+    collect_removable();
 }
 
 // Phase 6 for one detainee whose event is due: released after the maximum period (unless
@@ -1452,11 +1334,11 @@ void AgentEngine::Impl::process(Worker& w, std::uint32_t id) {
     }
     // Otherwise the event is the end of a stage: an exempt detainee's clock never holds the
     // deadline, and a change of exemption redraws every clock.
-    if (p.aux >= detention_stages[c]) {
+    if (p.aux >= structure.detention_stages[c]) {
         throw InternalError("agents: processing event for a removable detainee");
     }
     ++p.aux;
-    if (p.aux == detention_stages[c]) {
+    if (p.aux == structure.detention_stages[c]) {
         w.removable.push_back(id);
     }
     schedule(w, id, detention_clock(rng, p, step + 1));
@@ -1501,10 +1383,11 @@ void AgentEngine::Impl::collect_removable() {
     // Those no longer detained leave the lists (each country's lists on any thread; only
     // countries with detention have any).
     run_parallel(
-        detention_countries.size(),
+        structure.detention_countries.size(),
         [&](Worker&, std::size_t begin, std::size_t end) {
             for (std::size_t k = begin; k < end; ++k) {
-                const auto first = static_cast<std::size_t>(detention_countries[k]) * groups;
+                const auto first =
+                    static_cast<std::size_t>(structure.detention_countries[k]) * groups;
                 for (std::size_t i = first; i < first + groups; ++i) {
                     std::erase_if(removable[i],
                                   [&](std::uint32_t id) { return persons[id].status != detained; });
@@ -1528,33 +1411,9 @@ double AgentEngine::Impl::scheduled_flights(int programme, int at_step) const {
     return now->programmes[programme].scheduled_flights(now->dt_days, at_step);
 }
 
-// As Simulation::room: what a removal option can still take (whole persons).
+// What a removal option can still take (rules::RemovalLedger::room, whole persons).
 double AgentEngine::Impl::room(int channel) const {
-    const Scenario& s = *now;
-    if (channel >= 0) {
-        const auto& a = s.agreements[channel];
-        double left = std::min(a.monthly_quota - agreement_month_used[channel],
-                               a.total_quota - out.agreement_quota_used[channel]);
-        if (a.facility >= 0) {
-            double occupancy = 0;
-            for (int other = 0; other < agreements; ++other) {
-                if (s.agreements[other].facility == a.facility) {
-                    occupancy += static_cast<double>(held[other]);
-                }
-            }
-            left = std::min(left, s.facilities[a.facility].capacity - occupancy);
-        }
-        return agents::whole(std::max(0.0, left));
-    }
-    const int n = -1 - channel;
-    const auto& acceptance = s.returns[n];
-    if (acceptance.policy == ReturnPolicy::refuse) {
-        return 0.0;
-    }
-    if (acceptance.policy == ReturnPolicy::cap) {
-        return agents::whole(std::max(0.0, acceptance.monthly_cap - returns_month_used[n]));
-    }
-    return unlimited;
+    return ledger.room(*now, out, channel, [this](int a) { return static_cast<double>(held[a]); });
 }
 
 // Phases 7 and 8: the counts by group exactly as Simulation::allocate_removals decides them
@@ -1562,12 +1421,7 @@ double AgentEngine::Impl::room(int channel) const {
 // which removable persons of each group, uniformly without replacement.
 void AgentEngine::Impl::allocate_removals(Date today) {
     const Scenario& s = *now;
-    for (int p = 0; p < programmes; ++p) {
-        const auto& prog = s.programmes[p];
-        const double flights = prog.flights_available(today, s.dt_days, step, programme_spent[p]);
-        programme_flights_left[p] = flights;
-        programme_seats_left[p] = flights * prog.seats_per_flight;
-    }
+    ledger.open_seats(s, today, step);
     const std::vector<int> agreement_list = agreement_order(s);
     RandomStream rng(seed, step_counter(), 0, Purpose::agent_removal_choice);
 
@@ -1579,17 +1433,14 @@ void AgentEngine::Impl::allocate_removals(Date today) {
         Capacity(Impl& e, RandomStream& r) : engine(e), stream(r) {}
         double room(int channel) const override { return engine.room(channel); }
         void take(int channel, int, double persons) override {
+            engine.ledger.take(channel, persons, engine.out);
             if (channel >= 0) {
-                engine.agreement_month_used[channel] += persons;
-                engine.out.agreement_quota_used[channel] += persons;
                 engine.held[channel] += static_cast<std::int64_t>(persons);
-            } else {
-                engine.returns_month_used[-1 - channel] += persons;
             }
         }
         void choose(std::span<const double> counts, double draws, std::span<double> out,
                     std::uint32_t) override {
-            agents::choose(stream, counts, draws, out);
+            rules::choose_whole_persons(stream, counts, draws, out);
         }
     } capacity(*this, rng);
 
@@ -1599,7 +1450,7 @@ void AgentEngine::Impl::allocate_removals(Date today) {
     country_start.resize(static_cast<std::size_t>(countries) + 1);
     std::size_t removed = 0; // actions of the senders so far
     for (int c = 0; c < countries; ++c) {
-        if (detention_ages[c] == 0) {
+        if (structure.detention_ages[c] == 0) {
             continue;
         }
         bool any = false;
@@ -1613,7 +1464,7 @@ void AgentEngine::Impl::allocate_removals(Date today) {
         }
         RemovalMoves& moved = moves[c];
         deportsim::allocate_removals(
-            s, c, today, programme_order, agreement_list, removable_count, programme_seats_left,
+            s, c, today, programme_order, agreement_list, removable_count, ledger.seats_left(),
             std::span<double>(out.programme_passengers.data(),
                               static_cast<std::size_t>(out.programme_passengers.size())),
             capacity, moved);
@@ -1706,30 +1557,26 @@ void AgentEngine::Impl::apply(Worker& w, const Action& action) {
         RandomStream rng(seed, step_counter(), id, Purpose::agent_disposal);
         const int sender = action.value;
         const int channel = action.channel;
-        flow(w, Flow::removals, sender, g);
+        PersonCounter counter{*this, w};
+        const auto to = rules::count_removal(*now, counter, sender, g, channel, 1.0);
+        const int destination = to.country;
         count(w, sender, detained, g, -1);
         end_detention(w, id);
-        const int destination = channel < 0 ? -1 - channel : now->agreements[channel].receiver;
         w.removals.push_back(
             {id, static_cast<std::uint16_t>(step), static_cast<std::uint16_t>(destination)});
-        ++w.by_destination[static_cast<std::size_t>(sender) * countries + destination];
-        if (channel < 0) {
-            flow(w, Flow::returns_received, destination, g);
+        if (to.status == Status::returned) {
             to_returned(w, rng, id, destination);
             return;
         }
-        const auto& a = now->agreements[channel];
-        flow(w, Flow::transfers_received, destination, g);
-        ++w.transfers[channel];
         move_to(w, id, destination);
         p.since = step;
-        if (a.disposition == Disposition::release) {
+        if (to.status == Status::at_large) {
             p.status = at_large;
             count(w, destination, at_large, g, +1);
             schedule(w, id, arrest_clock(rng, p, step + 1));
             return;
         }
-        p.status = a.disposition == Disposition::imprison ? imprisoned : sheltered;
+        p.status = code(to.status);
         p.place = static_cast<std::uint16_t>(channel);
         count(w, destination, p.status, g, +1);
         // Held persons may leave in this step's phases 8-9, as in the cohort engine.
@@ -1741,10 +1588,8 @@ void AgentEngine::Impl::apply(Worker& w, const Action& action) {
         const int receiver = p.country;
         const int n = action.value;
         count(w, receiver, sheltered, g, -1);
-        flow(w, Flow::onward_returns, receiver, g);
-        flow(w, Flow::returns_received, n, g);
-        ++w.by_destination[static_cast<std::size_t>(receiver) * countries + n];
-        w.touched_other = true;
+        PersonCounter counter{*this, w};
+        rules::count_onward_return(counter, receiver, n, g, 1.0);
         to_returned(w, rng, id, n);
         return;
     }
@@ -1783,226 +1628,143 @@ void AgentEngine::Impl::to_returned(Worker& w, RandomStream& rng, std::uint32_t 
     schedule(w, id, remigration_clock(rng, p, step + 1));
 }
 
-// Phase 8 (continued), as Simulation::return_sheltered_onward: the sheltered persons ready this
-// step take the seats left on the receiver's programmes, within each nationality's return cap;
-// the others stay sheltered.
-void AgentEngine::Impl::return_sheltered_onward() {
-    const Scenario& s = *now;
-    ready.clear();
+// The held persons the threads listed (each worker's `listed`), gathered into `list` in order of
+// (agreement, group, person); handle(a, count, begin, end) for each agreement's persons, with
+// group g's persons at [begin[g], end[g]) of `list` and their number count[g].
+template <class Handle>
+void AgentEngine::Impl::by_agreement_and_group(std::vector<std::uint32_t>& list,
+                                               std::vector<std::uint32_t> Worker::*listed,
+                                               Handle&& handle) {
+    list.clear();
     for (Worker& w : workers) {
-        ready.insert(ready.end(), w.ready.begin(), w.ready.end());
-        w.ready.clear();
+        list.insert(list.end(), (w.*listed).begin(), (w.*listed).end());
+        (w.*listed).clear();
     }
-    if (ready.empty()) {
-        return;
-    }
-    std::sort(ready.begin(), ready.end(), [&](std::uint32_t x, std::uint32_t y) {
+    std::sort(list.begin(), list.end(), [&](std::uint32_t x, std::uint32_t y) {
         const Person& a = persons[x];
         const Person& b = persons[y];
         return std::tie(a.place, a.group, x) < std::tie(b.place, b.group, y);
     });
-    RandomStream rng(seed, step_counter(), 0, Purpose::agent_onward_choice);
-    std::vector<double> ready_count(groups), counts(groups), taken(groups);
-    // [begin, end) of each group's ready persons still waiting, within `ready`.
+    std::vector<double> count(groups);
     std::vector<std::size_t> begin(groups), end(groups);
-    for (std::size_t first = 0; first < ready.size();) {
-        const int a = persons[ready[first]].place;
+    for (std::size_t first = 0; first < list.size();) {
+        const int a = persons[list[first]].place;
         std::size_t last = first;
-        std::fill(ready_count.begin(), ready_count.end(), 0.0);
+        std::fill(count.begin(), count.end(), 0.0);
         std::fill(begin.begin(), begin.end(), 0);
         std::fill(end.begin(), end.end(), 0);
-        while (last < ready.size() && persons[ready[last]].place == a) {
-            const int g = persons[ready[last]].group;
-            if (ready_count[g] == 0) {
+        while (last < list.size() && persons[list[last]].place == a) {
+            const int g = persons[list[last]].group;
+            if (count[g] == 0) {
                 begin[g] = last;
             }
-            ready_count[g] += 1;
+            count[g] += 1;
             end[g] = last + 1;
             ++last;
         }
-        const int receiver = s.agreements[a].receiver;
-        for (int p : programme_order) {
-            const auto& prog = s.programmes[p];
-            if (prog.sender != receiver || programme_seats_left[p] <= 0) {
-                continue;
-            }
-            std::fill(counts.begin(), counts.end(), 0.0);
-            for (int g = 0; g < groups; ++g) {
-                const int n = nationality(g);
-                if (ready_count[g] > 0 && n != receiver && prog.serves(n) && room(-1 - n) > 0) {
-                    counts[g] = ready_count[g];
-                }
-            }
-            for (int n = 0; n < countries; ++n) {
-                const double cap = room(-1 - n);
-                double demand = 0;
-                std::vector<double> of_n(groups, 0.0), limited(groups);
-                for (int g = 0; g < groups; ++g) {
-                    if (nationality(g) == n) {
-                        of_n[g] = counts[g];
-                        demand += counts[g];
-                    }
-                }
-                if (demand > cap) {
-                    agents::choose(rng, of_n, cap, limited);
-                    for (int g = 0; g < groups; ++g) {
-                        if (nationality(g) == n) {
-                            counts[g] = limited[g];
-                        }
-                    }
-                }
-            }
-            const double wanting = std::accumulate(counts.begin(), counts.end(), 0.0);
-            if (wanting <= 0) {
-                continue;
-            }
-            if (wanting > programme_seats_left[p]) {
-                agents::choose(rng, counts, programme_seats_left[p], taken);
-            } else {
-                taken = counts;
-            }
-            for (int g = 0; g < groups; ++g) {
-                if (taken[g] <= 0) {
-                    continue;
-                }
-                const int n = nationality(g);
-                const auto k = static_cast<std::size_t>(taken[g]);
-                std::span<std::uint32_t> waiting(ready.data() + begin[g], end[g] - begin[g]);
-                shuffle_to_back(rng, waiting, k);
-                for (std::size_t i = waiting.size() - k; i < waiting.size(); ++i) {
-                    actions.push_back({waiting[i], Outcome::onward, n, 0});
-                }
-                held[a] -= static_cast<std::int64_t>(k);
-                end[g] -= k;
-                ready_count[g] -= taken[g];
-                programme_seats_left[p] -= taken[g];
-                out.programme_passengers[p] += taken[g];
-                returns_month_used[n] += taken[g];
-            }
-        }
-        for (int g = 0; g < groups; ++g) {
-            for (std::size_t i = begin[g]; i < end[g]; ++i) {
-                actions.push_back({ready[i], Outcome::waiting, 0, 0});
-            }
-        }
+        handle(a, std::span<double>(count), std::span<const std::size_t>(begin),
+               std::span<std::size_t>(end));
         first = last;
     }
 }
 
-// As Simulation::fly.
-void AgentEngine::Impl::fly() {
+// Phases 8-9 for every held person whose event is due: shelter outcomes (ready for onward
+// return, asylum, permit or absconding) and prison releases due.
+void AgentEngine::Impl::draw_held_outcomes() {
+    parallel_pass(agents::held_clock, new_first,
+                  [this](Worker& w, std::uint32_t id) { shelter_or_prison(w, id); });
+}
+
+// Phase 8 (continued): the sheltered persons ready this step take the seats left on the
+// receiver's programmes, within each nationality's return cap (how many of each group: the
+// shared rule, rules/held.hpp; which persons: uniformly among the group's ready persons); the
+// others stay sheltered.
+void AgentEngine::Impl::return_sheltered_onward() {
     const Scenario& s = *now;
-    for (int p = 0; p < programmes; ++p) {
-        const auto& prog = s.programmes[p];
-        double flights = std::ceil(out.programme_passengers[p] / prog.seats_per_flight - 1e-9);
-        flights = std::min(flights, programme_flights_left[p]);
-        out.programme_flights[p] = flights;
-        out.programme_cost[p] = flights * prog.cost_per_flight;
-        programme_spent[p] += out.programme_cost[p];
-    }
+    RandomStream rng(seed, step_counter(), 0, Purpose::agent_onward_choice);
+    rules::StreamChooser chooser(rng);
+    rules::HeldScratch scratch;
+    const auto held_by = [this](int a) { return static_cast<double>(held[a]); };
+    // end[g] moves down as group g's persons are seated: [begin, end) still wait.
+    by_agreement_and_group(
+        ready, &Worker::ready,
+        [&](int a, std::span<double> ready_count, std::span<const std::size_t> begin,
+            std::span<std::size_t> end) {
+            rules::seat_onward_returns(
+                s, a, programme_order, ready_count, held_by, ledger, out, chooser,
+                [&](int, int g, double persons_seated) {
+                    const auto k = static_cast<std::size_t>(persons_seated);
+                    std::span<std::uint32_t> waiting(ready.data() + begin[g], end[g] - begin[g]);
+                    shuffle_to_back(rng, waiting, k);
+                    for (std::size_t i = waiting.size() - k; i < waiting.size(); ++i) {
+                        actions.push_back({waiting[i], Outcome::onward, nationality(g), 0});
+                    }
+                    held[a] -= static_cast<std::int64_t>(k);
+                    end[g] -= k;
+                },
+                scratch);
+            for (int g = 0; g < groups; ++g) {
+                for (std::size_t i = begin[g]; i < end[g]; ++i) {
+                    actions.push_back({ready[i], Outcome::waiting, 0, 0});
+                }
+            }
+        });
 }
 
-// Phase 9 for prisons, as Simulation::release_from_facilities: the persons whose release is due
-// go home if their country accepts returns now (within its cap: how many of each group by the
-// same hypergeometric draw, then which persons uniformly), otherwise at large in the receiver.
+// Phase 8: flights flown for the passengers (whole flights) and their cost.
+void AgentEngine::Impl::fly() {
+    ledger.fly(*now, true, out);
+}
+
+// Phase 9: releases from prisons decided, then every capacity phase's decisions carried out.
+void AgentEngine::Impl::release_from_facilities() {
+    release_from_prisons();
+    carry_out();
+}
+
+// Phase 9 for prisons: the persons whose release is due go home if their country accepts
+// returns now, within its cap (how many of each group: the shared rule, rules/held.hpp; which
+// persons: uniformly), otherwise they are released at large in the receiver.
 void AgentEngine::Impl::release_from_prisons() {
-    leaving.clear();
-    for (Worker& w : workers) {
-        leaving.insert(leaving.end(), w.leaving.begin(), w.leaving.end());
-        w.leaving.clear();
-    }
-    if (leaving.empty()) {
-        return;
-    }
-    std::sort(leaving.begin(), leaving.end(), [&](std::uint32_t x, std::uint32_t y) {
-        const Person& a = persons[x];
-        const Person& b = persons[y];
-        return std::tie(a.place, a.group, x) < std::tie(b.place, b.group, y);
-    });
     RandomStream rng(seed, step_counter(), 0, Purpose::agent_release_choice);
-    std::vector<double> leaving_count(groups), of_n(groups), home(groups);
-    std::vector<std::size_t> begin(groups), end(groups);
-    for (std::size_t first = 0; first < leaving.size();) {
-        const int a = persons[leaving[first]].place;
-        std::size_t last = first;
-        std::fill(leaving_count.begin(), leaving_count.end(), 0.0);
-        while (last < leaving.size() && persons[leaving[last]].place == a) {
-            const int g = persons[leaving[last]].group;
-            if (leaving_count[g] == 0) {
-                begin[g] = last;
-            }
-            leaving_count[g] += 1;
-            end[g] = last + 1;
-            ++last;
-        }
-        held[a] -= static_cast<std::int64_t>(last - first);
-        for (int n = 0; n < countries; ++n) {
-            double demand = 0;
-            for (int g = 0; g < groups; ++g) {
-                of_n[g] = nationality(g) == n ? leaving_count[g] : 0.0;
-                demand += of_n[g];
-            }
-            if (demand <= 0) {
-                continue;
-            }
-            const double accepted = std::min(demand, room(-1 - n));
-            agents::choose(rng, of_n, accepted, home);
-            returns_month_used[n] += accepted;
-            for (int g = 0; g < groups; ++g) {
-                if (of_n[g] <= 0) {
-                    continue;
-                }
-                std::span<std::uint32_t> list(leaving.data() + begin[g], end[g] - begin[g]);
-                const auto k = static_cast<std::size_t>(home[g]);
-                shuffle_to_back(rng, list, k);
-                for (std::size_t i = 0; i < list.size(); ++i) {
-                    actions.push_back(
-                        {list[i],
-                         i >= list.size() - k ? Outcome::released_home : Outcome::released_here, n,
-                         0});
-                }
-            }
-        }
-        first = last;
-    }
+    rules::StreamChooser chooser(rng);
+    rules::HeldScratch scratch;
+    const auto held_by = [this](int a) { return static_cast<double>(held[a]); };
+    by_agreement_and_group(
+        leaving, &Worker::leaving,
+        [&](int a, std::span<double> leaving_count, std::span<const std::size_t> begin,
+            std::span<std::size_t> end) {
+            held[a] -= static_cast<std::int64_t>(
+                std::accumulate(leaving_count.begin(), leaving_count.end(), 0.0));
+            rules::release_from_prison(
+                *now, a, leaving_count, held_by, ledger, out, chooser,
+                [&](int n, int g, double, double home) {
+                    std::span<std::uint32_t> list(leaving.data() + begin[g], end[g] - begin[g]);
+                    const auto k = static_cast<std::size_t>(home);
+                    shuffle_to_back(rng, list, k);
+                    for (std::size_t i = 0; i < list.size(); ++i) {
+                        actions.push_back(
+                            {list[i],
+                             i >= list.size() - k ? Outcome::released_home : Outcome::released_here,
+                             n, 0});
+                    }
+                },
+                scratch);
+        });
 }
 
-// Phase 10, as Simulation::account, from the counts; then the trace.
+// Phase 10: stocks from the counts, facility use and money (rules/accounting.hpp), the
+// deterrence window; then the trace.
 void AgentEngine::Impl::account() {
     const Scenario& s = *now;
-    const double dt = s.dt_days;
     double* stock_values = out.stocks.data();
     for (std::size_t i = 0; i < stocks.size(); ++i) {
         stock_values[i] = static_cast<double>(stocks[i]);
     }
-    out.facility_occupancy.setZero();
-    for (int c = 0; c < countries; ++c) {
-        const int f = s.detention_facility(c);
-        if (f >= 0) {
-            out.facility_occupancy[f] = out.stocks.row(stock_row(c, Status::detained)).sum();
-        }
-    }
-    for (int a = 0; a < agreements; ++a) {
-        const auto held_here = static_cast<double>(held[a]);
-        out.agreement_held[a] = held_here;
-        if (s.agreements[a].facility >= 0) {
-            out.facility_occupancy[s.agreements[a].facility] += held_here;
-        }
-        out.agreement_fees[a] =
-            step > 0 ? held_here * s.agreements[a].fee_per_person_day * dt : 0.0;
-    }
-    for (std::size_t f = 0; f < s.facilities.size(); ++f) {
-        out.facility_cost[f] =
-            step > 0 ? out.facility_occupancy[f] * s.facilities[f].cost_per_person_day * dt : 0.0;
-    }
-    for (int p = 0; p < programmes; ++p) {
-        out.programme_budget_left[p] = s.programmes[p].budget - programme_spent[p];
-    }
-    if (step > 0) {
-        const std::size_t slot = static_cast<std::size_t>(step) % window_removals.size();
-        window_removals[slot] = out.flows[static_cast<int>(Flow::removals)].sum();
-        window_arrivals[slot] = out.flows[static_cast<int>(Flow::arrivals)].sum();
-    }
+    rules::account_facilities_and_money(
+        s, step, [this](int c) { return out.stocks.row(stock_row(c, Status::detained)).sum(); },
+        [this](int a) { return static_cast<double>(held[a]); }, ledger, out);
+    deterrence.record(step, out);
     if (trace_size > 0) {
         record_trace();
     }
@@ -2055,22 +1817,17 @@ void AgentEngine::Impl::record_trace() {
 // ---------------------------------------------------------------------------------------------
 // Invariants
 
+// The checks every mode shares (rules/accounting.hpp), then the counts against a recount of
+// every person's record.
 void AgentEngine::Impl::check_invariants() const {
     const Scenario& s = *now;
-    const auto fail = [&](const std::string& what) {
-        std::ostringstream message;
-        message << "invariant failed at step " << step << " ("
-                << format_iso_date(s.date_of_step(step)) << "), agents mode: " << what;
-        throw InternalError(message.str());
-    };
-    const double total = out.stocks.sum();
+    const std::string label = "agents mode: ";
+    const auto fail = [&](const std::string& what) { rules::fail_invariant(s, step, label, what); };
     const double expected = initial_total + departures_total;
-    if (total != expected || static_cast<double>(persons.size()) != expected) {
-        std::ostringstream message;
-        message.precision(17);
-        message << "persons not conserved: " << total << " in the stocks, " << persons.size()
-                << " records, " << expected << " = initial + departures";
-        fail(message.str());
+    rules::check_invariants(s, step, out, ledger, out.stocks.sum(), expected, {}, label);
+    if (static_cast<double>(persons.size()) != expected) {
+        fail("persons not conserved: " + std::to_string(persons.size()) + " records, " +
+             std::to_string(static_cast<std::int64_t>(expected)) + " = initial + departures");
     }
     // The counts against a recount of every record.
     std::vector<std::int64_t> recount(stocks.size(), 0);
@@ -2106,47 +1863,6 @@ void AgentEngine::Impl::check_invariants() const {
         if (held_recount[a] != held[a]) {
             fail("agreement " + s.agreements[a].id + " holds " + std::to_string(held[a]) +
                  ", records say " + std::to_string(held_recount[a]));
-        }
-    }
-    for (std::size_t f = 0; f < s.facilities.size(); ++f) {
-        if (out.facility_occupancy[f] > s.facilities[f].capacity * (1 + 1e-9) + 1e-9) {
-            std::ostringstream message;
-            message << "facility " << s.facilities[f].id << " holds " << out.facility_occupancy[f]
-                    << " persons, capacity " << s.facilities[f].capacity;
-            fail(message.str());
-        }
-    }
-    for (int p = 0; p < programmes; ++p) {
-        const auto& prog = s.programmes[p];
-        if (out.programme_passengers[p] >
-            out.programme_flights[p] * prog.seats_per_flight * (1 + 1e-9) + 1e-9) {
-            fail("programme " + prog.id + " carried more persons than its flights have seats");
-        }
-        if (step > 0 && out.programme_flights[p] > scheduled_flights(p, step)) {
-            fail("programme " + prog.id + " flew more flights than scheduled");
-        }
-        if (out.programme_budget_left[p] < -1e-9 * std::max(1.0, prog.budget)) {
-            fail("programme " + prog.id + " overspent its budget");
-        }
-    }
-    for (int a = 0; a < agreements; ++a) {
-        const auto& agreement = s.agreements[a];
-        if (out.agreement_quota_used[a] > agreement.total_quota * (1 + 1e-9) + 1e-9 ||
-            agreement_month_used[a] > agreement.monthly_quota * (1 + 1e-9) + 1e-9) {
-            fail("agreement " + agreement.id + " exceeded its quota");
-        }
-    }
-    for (int c = 0; c < countries; ++c) {
-        const auto& acceptance = s.returns[c];
-        if (acceptance.policy == ReturnPolicy::cap &&
-            returns_month_used[c] > acceptance.monthly_cap * (1 + 1e-9) + 1e-9) {
-            fail("returns to " + s.countries[c].code + " exceeded the monthly cap");
-        }
-        // Returns received while refusing (earlier returns of the month do not count: a refusal
-        // may start mid-month).
-        if (acceptance.policy == ReturnPolicy::refuse && step > 0 &&
-            out.flows[static_cast<int>(Flow::returns_received)].row(c).sum() > 0) {
-            fail("returns to " + s.countries[c].code + " although it refuses them");
         }
     }
 }

@@ -90,11 +90,6 @@ inline int clock_of(std::uint8_t status) {
     }
 }
 
-// Probability that a hazard (per day) fires within a step of dt days (as the cohort engine).
-inline double hazard_probability(double per_day, double dt) {
-    return per_day <= 0 ? 0.0 : -std::expm1(-per_day * dt);
-}
-
 // A per-step probability with log(1 - p) kept for waiting times.
 struct Hazard {
     double p = 0;
@@ -150,16 +145,6 @@ inline void shuffle_to_back(RandomStream& rng, std::span<std::uint32_t> list, st
         const std::size_t j = bounded(rng, last + 1);
         std::swap(list[j], list[last]);
     }
-}
-
-// Transitions::choose of the cohort engine in stochastic mode: takes `draws` persons without
-// replacement from cells holding `counts` (whole numbers), as a multivariate hypergeometric
-// draw; all of them when draws >= the total. draws is rounded down.
-void choose(RandomStream& rng, std::span<const double> counts, double draws, std::span<double> out);
-
-// A capacity as the stochastic mode sees it: whole persons.
-inline double whole(double capacity) {
-    return std::isfinite(capacity) ? std::floor(capacity + 1e-9) : capacity;
 }
 
 // Buckets of persons by the step of their next event and the pass that handles it, one bucket

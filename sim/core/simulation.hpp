@@ -1,16 +1,23 @@
-// The simulation: owns the mutable state of one run and advances it step by step.
+// The cohort engine: holds the state of one run as counts of persons in cells (country, status,
+// group, and where needed route position, detention age and stage, agreement) and advances it
+// step by step.
 //
-// A Simulation copies the Scenario it is given and never changes it. Every step runs the ten
-// phases of docs/model.md in order:
-//   1 policy  2 departures  3 movement  4 enforcement  5 detention intake  6 processing
-//   7 removal allocation  8 receiver dispositions  9 outflows  10 accounting and recording
-// The same code serves the `expected` and `stochastic` modes: every random transition goes
-// through Transitions, which returns the expected value in one mode and a draw in the other.
+// A Simulation copies the Scenario it is given and never changes it. Every step runs the phases
+// of docs/model.md in the order rules::run_phases defines, with the rules of sim/core/rules/
+// (shared with the agents engine) applied to cells. The same code serves the `expected` and
+// `stochastic` modes: every random transition goes through Transitions, which returns the
+// expected value in one mode and a draw in the other.
 #pragma once
 
 #include "core/engine.hpp"
 #include "core/random.hpp"
 #include "core/record.hpp"
+#include "core/rules/counting.hpp"
+#include "core/rules/deterrence.hpp"
+#include "core/rules/ledger.hpp"
+#include "core/rules/step.hpp"
+#include "core/rules/structure.hpp"
+#include "core/rules/timeline.hpp"
 #include "core/scenario.hpp"
 #include "core/types.hpp"
 
@@ -49,9 +56,25 @@ private:
     std::uint32_t step_ = 0;
 };
 
+// The rules' choices (sim/core/rules) drawn through Transitions for one purpose.
+class TransitionChooser final : public rules::Chooser {
+public:
+    TransitionChooser(const Transitions& transitions, Purpose purpose)
+        : transitions_(transitions), purpose_(purpose) {}
+    void choose(std::span<const double> counts, double draws, std::span<double> out,
+                std::uint32_t cell) override {
+        transitions_.choose(counts, draws, out, purpose_, cell);
+    }
+
+private:
+    const Transitions& transitions_;
+    Purpose purpose_;
+};
+
 class Simulation final : public Engine {
 public:
-    // info: mode, seed and the scenario's digest (written to outputs by observers).
+    // info: mode (expected or stochastic), seed and the scenario's digest (written to outputs by
+    // observers).
     Simulation(Scenario scenario, RunInfo info);
 
     void add_observer(Observer& observer) override { observers_.push_back(&observer); }
@@ -71,37 +94,43 @@ public:
     void check_invariants() const; // throws InternalError naming what failed
 
 private:
-    // The ten phases.
+    template <class E>
+    friend void rules::run_phases(E& engine, Date today);
+
+    // The phases, in the order of rules::run_phases.
     void apply_policy(Date today);
     void depart(Date today);
-    void move();
-    void enforce();
+    void travel();
     void admit_to_detention();
     void process_detainees();
     void allocate_removals(Date today);
-    void dispose(int sender, int group, int channel, double persons, Date today);
-    void return_sheltered_onward(Date today);
+    void draw_held_outcomes();
+    void return_sheltered_onward();
     void fly();
     void release_from_facilities();
-    void leave_shelter(int agreement);
     void account();
 
+    // Parts of the phases.
+    void move();
+    void enforce();
+    void dispose(int sender, int group, int channel, double persons);
+    void leave_shelter(int agreement);
+
     // Helpers.
+    const Scenario& now() const { return parameters_.now(); }
     void choose_routes_and_programmes(const Scenario& parameters);
     double room(int channel) const;
+    double held(int agreement) const;
     void add_returned(int country, int group, double persons);
     void place_on_routes(int node, int dslot, int group, double persons);
-    void arrive(int country, int group, double persons);
     void enqueue_for_detention(int country, int group, double persons);
     double detained(int country) const;
-    double scheduled_flights(int programme, int step) const;
     double& detention_cell(int country, int age, int stage, int group);
     double detention_cell(int country, int age, int stage, int group) const;
     void assemble_stocks();
 
-    Scenario scenario_;             // as given: structure, initial state, timeline
-    const Scenario* now_ = nullptr; // parameters in force (scenario_ or a timeline snapshot)
-    std::size_t next_change_ = 0;   // next entry of scenario_.timeline to apply
+    Scenario scenario_;                   // as given: structure, initial state, timeline
+    rules::ParametersInForce parameters_; // scenario_ or a timeline snapshot
     RunInfo info_;
     Mode mode_;
     std::uint64_t seed_;
@@ -113,13 +142,9 @@ private:
     int steps_total_ = 0;
     int countries_ = 0;
     int groups_ = 0;
+    rules::RunStructure structure_;
 
-    // Travellers. destinations_: distinct destination countries; a slot indexes them.
-    std::vector<int> destinations_;
-    std::vector<int> destination_slot_;     // by country, -1 when not a destination
-    std::vector<int> group_destination_;    // by group: slot of its departure destination, -1
-    std::vector<int> group_origin_;         // by group: origin of its departure stream, -1
-    std::vector<int> route_steps_;          // by route: steps a traversal takes
+    // Travellers, by destination slot (structure_.destinations).
     std::vector<std::size_t> route_offset_; // by route: start of its block in on_route_
     std::vector<double> on_route_;          // [route][steps remaining - 1][slot][group]
     // Admissible routes from a node towards a destination slot, with choice probabilities.
@@ -137,29 +162,18 @@ private:
 
     // Detention: per country, a ring over age (steps held) of [stage][group]; stage
     // processing_stages is "removable".
-    std::vector<int> detention_ages_;   // release age A (steps) by country
-    std::vector<int> detention_stages_; // k by country
-    std::vector<int> detention_base_;   // ring base by country
+    std::vector<int> detention_base_; // ring base by country
     std::vector<std::vector<double>> detention_;
 
-    CellArray held_; // (agreement, group): persons held in a facility under each agreement
-    CellArray onward_waiting_; // (agreement, group): sheltered, ready to go home, no seat yet
+    CellArray held_;  // (agreement, group): persons held in a facility under each agreement
+    CellArray ready_; // (agreement, group): sheltered, ready for onward return this step; those
+                      // without a seat stay sheltered
 
-    // Money, quotas, caps.
-    std::vector<int> programme_order_; // programmes with a destination list first, then `any`
-    std::vector<double> programme_spent_;
-    std::vector<double> programme_seats_left_;
-    std::vector<double> programme_flights_left_;
-    std::vector<double> agreement_month_used_;
-    std::vector<int> agreement_month_;
-    std::vector<double> returns_month_used_; // by nationality country
-    std::vector<int> returns_month_;
+    rules::RemovalLedger ledger_;        // quotas, seats, budgets, return caps
+    std::vector<int> programme_order_;   // programmes with a destination list first
+    rules::DeterrenceWindow deterrence_; // removals and arrivals over the trailing window
     double departures_total_ = 0;
     double initial_total_ = 0;
-
-    // Deterrence signal: removals and arrivals over a trailing window of steps.
-    std::vector<double> window_removals_;
-    std::vector<double> window_arrivals_;
 
     StepOutputs out_;
 };

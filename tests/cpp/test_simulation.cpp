@@ -1,5 +1,6 @@
 // The engine (sim/core/simulation): closed-form answers in expected mode, invariants in both
 // modes, agreement of the stochastic mean with the expected mode, reproducibility.
+#include "core/agents.hpp"
 #include "core/error.hpp"
 #include "core/simulation.hpp"
 #include "run_collector.hpp"
@@ -238,8 +239,14 @@ TEST_CASE("the default scenario conserves persons and keeps stocks non-negative 
     }
 }
 
-TEST_CASE("the agents mode is refused with a clear message", "[simulation]") {
+TEST_CASE("make_engine gives each mode its engine", "[simulation]") {
     RunInfo info;
+    for (Mode mode : {Mode::expected, Mode::stochastic}) {
+        info.mode = mode;
+        CHECK(dynamic_cast<Simulation*>(make_engine(queue_scenario(1, 1, 1, 1), info).get()));
+    }
     info.mode = Mode::agents;
-    CHECK_THROWS_AS(Simulation(queue_scenario(1, 1, 1, 1), info), InputError);
+    CHECK(dynamic_cast<AgentEngine*>(make_engine(queue_scenario(1, 1, 1, 1), info).get()));
+    // The cohort engine holds counts, not persons: asked for agents mode it is misused.
+    CHECK_THROWS_AS(Simulation(queue_scenario(1, 1, 1, 1), info), InternalError);
 }
