@@ -4,6 +4,12 @@
 // engine: sim/core/simulation copies what it needs. Every index below refers into one of the
 // vectors of the same Scenario (countries, groups, facilities, ...). Rates are per day; the
 // engine converts them to per-step probabilities with dt_days.
+//
+// The member initialisers below are the defaults of the scenario format, written nowhere else:
+// the loader (sim/scenario/resolve.cpp) starts every part from a default-constructed value and
+// keeps a field's value where the file says nothing, and by-profile parameters take the
+// `..._default` constants. docs/scenario-format.md states the same defaults, and
+// tests/cpp/test_scenario.cpp checks both against these.
 #pragma once
 
 #include "core/calendar.hpp"
@@ -71,6 +77,10 @@ struct DepartureStream {
 
 // Per-country enforcement and detention processing. Vectors indexed by profile.
 struct Enforcement {
+    // By profile: what a profile gets when the file names no value for it.
+    static constexpr double interdiction_per_day_default = 0;
+    static constexpr double priority_default = 1;
+
     std::vector<double> interdiction_per_day;   // hazard on people in transit in this country
     double border_apprehension_probability = 0; // on arrival at this country as destination
     double arrest_per_day = 0;                  // interior arrest hazard on at_large people
@@ -142,6 +152,7 @@ struct Agreement {
 };
 
 struct Remigration {
+    static constexpr double per_day_default = 0; // for a profile the file names no rate for
     std::vector<double> per_day; // by profile: rate at which `returned` people leave again
     double min_delay_days = 0;   // nobody leaves again sooner than this after their return
 };

@@ -38,10 +38,12 @@ DatedSeries dated_series(const Item& item) {
         series.dates.push_back(*date_value(point.node[0]));
         series.values.push_back(*plain_number(point.node[1]));
     }
-    series.before = 1.0;
     return series;
 }
 
+// Every part starts as a default-constructed value of its struct (sim/core/scenario.hpp), and a
+// key the file leaves out keeps that value: the member initialisers there are the format's
+// defaults, and no default is written here.
 class Resolver {
 public:
     explicit Resolver(const Source& source) : source_(source) {}
@@ -49,11 +51,11 @@ public:
     Resolved run(const Item& top) {
         Scenario& s = out_.scenario;
         s.name = top.find("name")->node.Scalar();
-        s.description = text_or(top, "description", "");
+        s.description = text_or(top, "description", s.description);
         const Item time = *top.find("time");
         s.start = *date_value(time.find("start")->node);
         s.end = *date_value(time.find("end")->node);
-        s.dt_days = number_or(time, "dt_days", 1.0);
+        s.dt_days = number_or(time, "dt_days", s.dt_days);
         if (const auto seed = top.find("seed")) {
             s.seed = static_cast<std::uint64_t>(*plain_integer(seed->node));
         }
@@ -81,7 +83,8 @@ public:
             agreements(*item);
         }
         const auto remigration = top.find("remigration");
-        s.remigration.per_day = by_profile(find_in(remigration, "per_day"), 0.0);
+        s.remigration.per_day =
+            by_profile(find_in(remigration, "per_day"), Remigration::per_day_default);
         if (const auto delay = find_in(remigration, "min_delay_days")) {
             s.remigration.min_delay_days = number(*delay);
         }
@@ -228,7 +231,8 @@ private:
                 facility.kind = *enum_from_name<FacilityKind>(facility_kind_names,
                                                               f.find("kind")->node.Scalar());
                 facility.capacity = number(*f.find("capacity"));
-                facility.cost_per_person_day = number_or(f, "cost_per_person_day", 0.0);
+                facility.cost_per_person_day =
+                    number_or(f, "cost_per_person_day", facility.cost_per_person_day);
                 s.facilities.push_back(facility);
                 out_.items.facilities.push_back(f);
             }
@@ -281,8 +285,8 @@ private:
             r.from = s.country_index(id.substr(0, arrow));
             r.to = s.country_index(id.substr(arrow + 2));
             r.days = number(*entry.find("days"));
-            r.mortality = number_or(entry, "mortality", 0.0);
-            r.weight = number_or(entry, "weight", 1.0);
+            r.mortality = number_or(entry, "mortality", r.mortality);
+            r.weight = number_or(entry, "weight", r.weight);
             s.routes.push_back(r);
             out_.items.routes.push_back(entry);
         }
@@ -317,8 +321,9 @@ private:
 
     Enforcement default_enforcement() const {
         Enforcement e;
-        e.interdiction_per_day.assign(out_.scenario.profiles.size(), 0.0);
-        e.priority.assign(out_.scenario.profiles.size(), 1.0);
+        e.interdiction_per_day.assign(out_.scenario.profiles.size(),
+                                      Enforcement::interdiction_per_day_default);
+        e.priority.assign(out_.scenario.profiles.size(), Enforcement::priority_default);
         e.max_detention_exempt.assign(out_.scenario.profiles.size(), 0);
         return e;
     }
@@ -332,16 +337,18 @@ private:
         for (const Item& entry : section->entries()) {
             const int c = country(key_item(entry), true, "a country that enforces");
             Enforcement& e = s.enforcement[static_cast<std::size_t>(c)];
-            e.interdiction_per_day = by_profile(entry.find("interdiction_per_day"), 0.0);
-            e.border_apprehension_probability =
-                number_or(entry, "border_apprehension_probability", 0.0);
-            e.arrest_per_day = number_or(entry, "arrest_per_day", 0.0);
-            e.priority = by_profile(entry.find("priority"), 1.0);
-            e.processing_mean_days = number_or(entry, "processing_mean_days", 30.0);
+            e.interdiction_per_day = by_profile(entry.find("interdiction_per_day"),
+                                                Enforcement::interdiction_per_day_default);
+            e.border_apprehension_probability = number_or(entry, "border_apprehension_probability",
+                                                          e.border_apprehension_probability);
+            e.arrest_per_day = number_or(entry, "arrest_per_day", e.arrest_per_day);
+            e.priority = by_profile(entry.find("priority"), Enforcement::priority_default);
+            e.processing_mean_days =
+                number_or(entry, "processing_mean_days", e.processing_mean_days);
             if (const auto stages = entry.find("processing_stages")) {
                 e.processing_stages = static_cast<int>(*plain_integer(stages->node));
             }
-            e.max_detention_days = number_or(entry, "max_detention_days", 180.0);
+            e.max_detention_days = number_or(entry, "max_detention_days", e.max_detention_days);
             if (const auto exempt = entry.find("max_detention_exempt")) {
                 for (const Item& p : exempt->elements()) {
                     e.max_detention_exempt[static_cast<std::size_t>(profile(p))] = 1;
@@ -388,7 +395,7 @@ private:
                 p.cost_per_flight = number(*entry.find("flight_hours")) *
                                     number(*entry.find("cost_per_flight_hour"));
             }
-            p.budget = number_or(entry, "budget", unlimited);
+            p.budget = number_or(entry, "budget", p.budget);
             p.start = date_or(entry, "start", s.start);
             p.end = date_or(entry, "end", s.end);
             s.programmes.push_back(p);
@@ -431,18 +438,20 @@ private:
             }
             a.start = date_or(entry, "start", s.start);
             a.end = date_or(entry, "end", s.end);
-            a.monthly_quota = number_or(entry, "monthly_quota", unlimited);
-            a.total_quota = number_or(entry, "total_quota", unlimited);
-            a.fee_per_person_day = number_or(entry, "fee_per_person_day", 0.0);
+            a.monthly_quota = number_or(entry, "monthly_quota", a.monthly_quota);
+            a.total_quota = number_or(entry, "total_quota", a.total_quota);
+            a.fee_per_person_day = number_or(entry, "fee_per_person_day", a.fee_per_person_day);
             if (const auto priority = entry.find("priority")) {
                 a.priority = static_cast<int>(*plain_integer(priority->node));
             }
-            a.release_per_day = number_or(entry, "release_per_day", 0.0);
+            a.release_per_day = number_or(entry, "release_per_day", a.release_per_day);
             if (const auto shelter = entry.find("shelter")) {
-                a.shelter.onward_return_per_day = number_or(*shelter, "onward_return_per_day", 0.0);
-                a.shelter.asylum_per_day = number_or(*shelter, "asylum_per_day", 0.0);
-                a.shelter.permit_per_day = number_or(*shelter, "permit_per_day", 0.0);
-                a.shelter.abscond_per_day = number_or(*shelter, "abscond_per_day", 0.0);
+                ShelterOutcomes& o = a.shelter;
+                o.onward_return_per_day =
+                    number_or(*shelter, "onward_return_per_day", o.onward_return_per_day);
+                o.asylum_per_day = number_or(*shelter, "asylum_per_day", o.asylum_per_day);
+                o.permit_per_day = number_or(*shelter, "permit_per_day", o.permit_per_day);
+                o.abscond_per_day = number_or(*shelter, "abscond_per_day", o.abscond_per_day);
             }
             s.agreements.push_back(a);
             out_.items.agreements.push_back(entry);
@@ -457,9 +466,9 @@ private:
             return;
         }
         d.kind = DeterrenceKind::signal;
-        d.window_days = number_or(section, "window_days", 30.0);
+        d.window_days = number_or(section, "window_days", d.window_days);
         d.elasticity = number(*section.find("elasticity"));
-        d.reference = number_or(section, "reference", 1.0);
+        d.reference = number_or(section, "reference", d.reference);
     }
 
     void initial(const Item& section) {

@@ -1317,3 +1317,221 @@ TEST_CASE("extends: mistakes of composition") {
     CHECK(parse.where().line == 19);
     CHECK(parse.message() == "YAML syntax error: end of sequence flow not found");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Defaults: written once, as the member initialisers of sim/core/scenario.hpp (and its
+// `..._default` constants for by-profile values). The loader keeps them where a file says
+// nothing, and docs/scenario-format.md states them.
+
+namespace {
+
+// A scenario that leaves out every optional key it can, but has one of each kind of entry
+// (an empty enforcement entry, an agreement of each disposition with a facility, a signal).
+const char* const scenario_without_defaults = R"(name: defaults
+time: {start: 2025-02-04, end: 2025-03-06}
+countries:
+  MEX: {name: Mexico}
+  USA:
+    name: United States
+    facilities:
+      us_detention: {kind: detention, capacity: 100}
+  SLV:
+    name: El Salvador
+    facilities:
+      cecot: {kind: prison, capacity: 50}
+      camp: {kind: shelter, capacity: 50}
+profiles: [no_record, gang_tda]
+groups:
+  MEX: [no_record, gang_tda]
+routes:
+  MEX->USA: {days: 20}
+departures:
+  MEX/no_record: {destination: USA, persons_per_day: 10}
+enforcement:
+  USA: {}
+  MEX: {interdiction_per_day: {gang_tda: 0.5}, priority: {gang_tda: 5}}
+flight_programmes:
+  ice_air: {sender: USA, destinations: any, seats_per_flight: 100, flights_per_week: 1,
+            cost_per_flight: 1}
+agreements:
+  usa_slv:
+    {sender: USA, receiver: SLV, nationalities: any, profiles: [gang_tda], disposition: imprison,
+     facility: cecot}
+  usa_slv_camp:
+    {sender: USA, receiver: SLV, nationalities: any, profiles: [no_record], disposition: shelter,
+     facility: camp, shelter: {}}
+remigration: {per_day: {gang_tda: 0.1}}
+deterrence: {signal: removals_per_arrival, elasticity: 0.5}
+)";
+
+// The text of the cell in column `column` (0-based) of the table row for `key` (written
+// `key` in the row's first cell) in the section of docs/scenario-format.md headed `heading`.
+std::string documented_cell(const std::string& heading, const std::string& key, int column) {
+    std::istringstream doc(
+        read_file(std::string(DEPORTSIM_SOURCE_DIR) + "/docs/scenario-format.md"));
+    std::string line;
+    bool in_section = false;
+    while (std::getline(doc, line)) {
+        if (line.rfind("## ", 0) == 0) {
+            in_section = line == heading;
+            continue;
+        }
+        if (!in_section || line.rfind("| ", 0) != 0) {
+            continue;
+        }
+        std::vector<std::string> cells;
+        std::size_t at = 1;
+        while (true) {
+            const std::size_t next = line.find(" |", at);
+            if (next == std::string::npos) {
+                break;
+            }
+            std::string cell = line.substr(at, next - at);
+            cell.erase(0, cell.find_first_not_of(' '));
+            cells.push_back(cell);
+            at = next + 2;
+        }
+        if (!cells.empty() && cells[0].find("`" + key + "`") != std::string::npos &&
+            static_cast<int>(cells.size()) > column) {
+            return cells[static_cast<std::size_t>(column)];
+        }
+    }
+    throw std::logic_error("docs/scenario-format.md: no row for '" + key + "' under " + heading);
+}
+
+// The number a default cell states: `30`, `no (1)`, `no (\`.inf\`)`, `.inf`, `all 0`.
+double documented_default(const std::string& heading, const std::string& key) {
+    std::string cell = documented_cell(heading, key, 2);
+    for (const std::string prefix : {"no (", "all "}) {
+        if (cell.rfind(prefix, 0) == 0) {
+            cell = cell.substr(prefix.size());
+        }
+    }
+    std::erase(cell, '`');
+    std::erase(cell, ')');
+    if (cell == ".inf") {
+        return unlimited;
+    }
+    std::size_t used = 0;
+    const double value = std::stod(cell, &used);
+    if (used != cell.size()) {
+        throw std::logic_error("docs/scenario-format.md: the default of '" + key + "' under " +
+                               heading + " is not a number: '" + cell + "'");
+    }
+    return value;
+}
+
+} // namespace
+
+TEST_CASE("a key a file leaves out takes the default of its Scenario struct") {
+    const Scenario s = load_scenario_text(scenario_without_defaults, "inline.yaml");
+    const int MEX = 0, USA = 1, SLV = 2;
+    CHECK(s.description == Scenario{}.description);
+    CHECK(s.dt_days == Scenario{}.dt_days);
+    CHECK(s.seed == Scenario{}.seed);
+    for (const Facility& f : s.facilities) {
+        CHECK(f.cost_per_person_day == Facility{}.cost_per_person_day);
+    }
+    CHECK(s.routes[0].mortality == Route{}.mortality);
+    CHECK(s.routes[0].weight == Route{}.weight);
+    CHECK_FALSE(s.departures[0].multiplier.has_value());
+
+    // USA's entry is empty and SLV has none: both are a default Enforcement, by profile too.
+    const Enforcement defaults;
+    for (const int c : {USA, SLV}) {
+        INFO("country " << s.countries[static_cast<std::size_t>(c)].code);
+        const Enforcement& e = s.enforcement[static_cast<std::size_t>(c)];
+        CHECK(e.border_apprehension_probability == defaults.border_apprehension_probability);
+        CHECK(e.arrest_per_day == defaults.arrest_per_day);
+        CHECK(e.processing_mean_days == defaults.processing_mean_days);
+        CHECK(e.processing_stages == defaults.processing_stages);
+        CHECK(e.max_detention_days == defaults.max_detention_days);
+        CHECK(e.interdiction_per_day ==
+              std::vector<double>(2, Enforcement::interdiction_per_day_default));
+        CHECK(e.priority == std::vector<double>(2, Enforcement::priority_default));
+        CHECK(e.max_detention_exempt == std::vector<char>(2, 0));
+    }
+    // A by-profile map without `default`: the profiles it does not name take the default.
+    CHECK(s.enforcement[MEX].interdiction_per_day ==
+          std::vector<double>{Enforcement::interdiction_per_day_default, 0.5});
+    CHECK(s.enforcement[MEX].priority == std::vector<double>{Enforcement::priority_default, 5});
+    CHECK(s.remigration.per_day == std::vector<double>{Remigration::per_day_default, 0.1});
+    CHECK(s.remigration.min_delay_days == Remigration{}.min_delay_days);
+
+    for (const ReturnAcceptance& r : s.returns) {
+        CHECK(r.policy == ReturnAcceptance{}.policy);
+        CHECK(r.monthly_cap == ReturnAcceptance{}.monthly_cap);
+    }
+    CHECK(s.programmes[0].budget == FlightProgramme{}.budget);
+    CHECK(s.programmes[0].start == s.start); // the run's window: not a struct default
+    CHECK(s.programmes[0].end == s.end);
+    for (const Agreement& a : s.agreements) {
+        INFO("agreement " << a.id);
+        const Agreement none;
+        CHECK(a.monthly_quota == none.monthly_quota);
+        CHECK(a.total_quota == none.total_quota);
+        CHECK(a.fee_per_person_day == none.fee_per_person_day);
+        CHECK(a.priority == none.priority);
+        CHECK(a.release_per_day == none.release_per_day);
+        CHECK(a.preferred_profiles.empty());
+        CHECK(a.shelter.onward_return_per_day == none.shelter.onward_return_per_day);
+        CHECK(a.shelter.asylum_per_day == none.shelter.asylum_per_day);
+        CHECK(a.shelter.permit_per_day == none.shelter.permit_per_day);
+        CHECK(a.shelter.abscond_per_day == none.shelter.abscond_per_day);
+        CHECK(a.start == s.start);
+        CHECK(a.end == s.end);
+    }
+    CHECK(s.deterrence.kind == DeterrenceKind::signal);
+    CHECK(s.deterrence.window_days == Deterrence{}.window_days);
+    CHECK(s.deterrence.reference == Deterrence{}.reference);
+    // Without a deterrence section: the default Deterrence.
+    CHECK(load_scenario_file(fixtures + "minimal.yaml").deterrence.kind == Deterrence{}.kind);
+}
+
+TEST_CASE("docs/scenario-format.md states the defaults of the Scenario structs") {
+    CHECK(documented_default("## Top level", "seed") == double(Scenario{}.seed));
+    CHECK(documented_cell("## Top level", "description", 2) == "no (\"\")");
+    CHECK(Scenario{}.description.empty());
+    CHECK(documented_default("## `time`", "dt_days") == Scenario{}.dt_days);
+    const std::string countries = "## `countries.<CODE>` and `nationalities`";
+    CHECK(documented_default(countries, "cost_per_person_day") == Facility{}.cost_per_person_day);
+    const std::string routes = "## `routes.\"FROM->TO\"`";
+    CHECK(documented_default(routes, "mortality") == Route{}.mortality);
+    CHECK(documented_default(routes, "weight") == Route{}.weight);
+
+    const std::string enforcement = "## `enforcement.<CODE>`";
+    const Enforcement e;
+    CHECK(documented_default(enforcement, "interdiction_per_day") ==
+          Enforcement::interdiction_per_day_default);
+    CHECK(documented_default(enforcement, "border_apprehension_probability") ==
+          e.border_apprehension_probability);
+    CHECK(documented_default(enforcement, "arrest_per_day") == e.arrest_per_day);
+    CHECK(documented_default(enforcement, "priority") == Enforcement::priority_default);
+    CHECK(documented_default(enforcement, "processing_mean_days") == e.processing_mean_days);
+    CHECK(documented_default(enforcement, "processing_stages") == e.processing_stages);
+    CHECK(documented_default(enforcement, "max_detention_days") == e.max_detention_days);
+
+    CHECK(documented_cell("## `returns.<CODE>`", "accept", 1).find("the default") !=
+          std::string::npos);
+    CHECK(ReturnAcceptance{}.policy == ReturnPolicy::accept);
+    CHECK(documented_default("## `flight_programmes.<ID>`", "budget") == FlightProgramme{}.budget);
+
+    const std::string agreements = "## `agreements.<ID>`";
+    const Agreement a;
+    CHECK(documented_default(agreements, "monthly_quota") == a.monthly_quota);
+    CHECK(documented_default(agreements, "total_quota") == a.total_quota);
+    CHECK(documented_default(agreements, "fee_per_person_day") == a.fee_per_person_day);
+    CHECK(documented_default(agreements, "priority") == a.priority);
+    CHECK(documented_default(agreements, "release_per_day") == a.release_per_day);
+    const double shelter = documented_default(agreements, "shelter"); // "all 0"
+    CHECK(shelter == a.shelter.onward_return_per_day);
+    CHECK(shelter == a.shelter.asylum_per_day);
+    CHECK(shelter == a.shelter.permit_per_day);
+    CHECK(shelter == a.shelter.abscond_per_day);
+
+    CHECK(documented_default("## `remigration`", "per_day") == Remigration::per_day_default);
+    CHECK(documented_default("## `remigration`", "min_delay_days") == Remigration{}.min_delay_days);
+    CHECK(documented_default("## `deterrence`", "window_days") == Deterrence{}.window_days);
+    CHECK(documented_default("## `deterrence`", "reference") == Deterrence{}.reference);
+    CHECK(Deterrence{}.kind == DeterrenceKind::none); // "default: no deterrence (factor 1)"
+}
