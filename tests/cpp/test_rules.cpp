@@ -933,3 +933,52 @@ TEST_CASE("initial detainees: removals and releases after the maximum period agr
                       {"removals", "removals on steps 1..3", "released on step 4",
                        "released on step 6", "released on step 9"});
 }
+
+TEST_CASE("a policy change of the re-migration rate keeps the minimum delay", "[rules]") {
+    // Nobody re-migrates until start + 7 (step 8); from then on everyone who may leave, leaves.
+    Scenario s = queue_scenario(50, 10, 21, 16);
+    s.remigration.per_day = {0.0};
+    s.remigration.min_delay_days = 5;
+    auto leaving = std::make_shared<Scenario>(s);
+    leaving->remigration.per_day = {1e9};
+    s.timeline.push_back({Date{s.start.days + 7}, "re-migration opens", leaving});
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    CHECK(flow_over(c, Flow::remigrations, ORG, 1, 7) == 0.0);
+    // Step 8: those returned on steps 1..3, back 5 steps or more; then each step's returns
+    // 5 steps later.
+    CHECK(flow(c.steps[8], Flow::remigrations, ORG) ==
+          Approx(flow_over(c, Flow::returns_received, ORG, 1, 3)));
+    for (int n = 9; n <= 16; ++n) {
+        INFO("step " << n);
+        CHECK(flow(c.steps[n], Flow::remigrations, ORG) ==
+              Approx(flow(c.steps[n - 5], Flow::returns_received, ORG)));
+    }
+    CHECK(flow(c.steps[8], Flow::remigrations, ORG) > 0.0);
+}
+
+TEST_CASE("a policy change of shelter outcomes applies to everyone sheltered from its date",
+          "[rules]") {
+    // Nobody leaves the shelter until start + 7 (step 8); from then on everyone sheltered is
+    // ready to go home at once, and the receiver's flights have room for them all.
+    const Scenario base = shelter_scenario(ShelterOutcomes{}, 1000);
+    Scenario s = base;
+    auto ready = std::make_shared<Scenario>(base);
+    ready->agreements[0].shelter.onward_return_per_day = 1e9;
+    s.timeline.push_back({Date{s.start.days + 7}, "onward flights open", ready});
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    CHECK(flow_over(c, Flow::onward_returns, TCR, 1, 7) == 0.0);
+    CHECK(stock(c.steps[7], TCR, Status::sheltered) ==
+          Approx(flow_over(c, Flow::transfers_received, TCR, 1, 7)));
+    CHECK(stock(c.steps[7], TCR, Status::sheltered) > 0.0);
+    for (int n = 8; n <= 20; ++n) {
+        INFO("step " << n);
+        CHECK(flow(c.steps[n], Flow::onward_returns, TCR) ==
+              Approx(stock(c.steps[n - 1], TCR, Status::sheltered) +
+                     flow(c.steps[n], Flow::transfers_received, TCR)));
+        CHECK(stock(c.steps[n], TCR, Status::sheltered) == 0.0);
+    }
+}
