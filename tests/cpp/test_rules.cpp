@@ -982,3 +982,130 @@ TEST_CASE("a policy change of shelter outcomes applies to everyone sheltered fro
         CHECK(stock(c.steps[n], TCR, Status::sheltered) == 0.0);
     }
 }
+
+// --- windows, orders and accounts -----------------------------------------------------------
+
+TEST_CASE("an agreement and a flight programme act only inside their windows", "[rules]") {
+    // The agreement is open [start + 5, start + 10); the programme flies [start + 3, start + 8).
+    // Step n is the day start + n - 1.
+    Scenario s = third_country_scenario(0, 100, 7, 15, 1e9);
+    s.initial = {{DST, Status::detained, 0, 1000}};
+    s.agreements[0].start = Date{s.start.days + 5};
+    s.agreements[0].end = Date{s.start.days + 10};
+    s.programmes[0].start = Date{s.start.days + 3};
+    s.programmes[0].end = Date{s.start.days + 8};
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    for (int n = 1; n <= 15; ++n) {
+        INFO("step " << n);
+        const bool open = n >= 6 && n <= 8; // both windows
+        CHECK(flow(c.steps[n], Flow::transfers_received, TCR) == Approx(open ? 100.0 : 0.0));
+        CHECK(c.steps[n].programme_flights[0] == Approx(open ? 1.0 : 0.0));
+    }
+}
+
+TEST_CASE("agreements are tried by priority: the next takes whom the first could not", "[rules]") {
+    // Two prisons in TCR; the first agreement (priority 0) takes 30 a month, the second
+    // (priority 1) the rest of the 100 seats.
+    Scenario s = third_country_scenario(0, 100, 7, 3, 1e9);
+    s.initial = {{DST, Status::detained, 0, 1000}};
+    s.facilities.push_back({"TCR_camp", TCR, FacilityKind::prison, 1e9, 10.0});
+    Agreement second = s.agreements[0];
+    second.id = "DST_TCR_camp";
+    second.facility = 2;
+    second.priority = 1;
+    s.agreements[0].monthly_quota = 30;
+    s.agreements.insert(s.agreements.begin(), second); // declared first, tried second
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    CHECK(c.steps[1].agreement_transfers[1] == Approx(30.0));
+    CHECK(c.steps[1].agreement_transfers[0] == Approx(70.0));
+    CHECK(c.steps[2].agreement_transfers[1] == 0.0);
+    CHECK(c.steps[2].agreement_transfers[0] == Approx(100.0));
+}
+
+TEST_CASE("a preferred agreement takes its profile even when the own country accepts, in every "
+          "mode",
+          "[rules]") {
+    Scenario s = third_country_scenario(0, 1000, 7, 3, 1e9);
+    s.profiles = {"no_record", "gang_tda"};
+    s.groups = {{"ORG/no_record", ORG, 0}, {"ORG/gang_tda", ORG, 1}};
+    for (auto& e : s.enforcement) {
+        e.interdiction_per_day = {0, 0};
+        e.priority = {1, 1};
+    }
+    s.remigration.per_day = {0, 0};
+    s.returns[ORG].policy = ReturnPolicy::accept;
+    s.agreements[0].profiles = {0, 1};
+    s.agreements[0].preferred_profiles = {1};
+    s.initial = {{DST, Status::detained, 0, 100}, {DST, Status::detained, 1, 40}};
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    const auto& o = c.steps[1];
+    CHECK(group_stock(o, ORG, Status::returned, 0) == Approx(100.0));
+    CHECK(group_stock(o, TCR, Status::imprisoned, 1) == Approx(40.0));
+    CHECK(group_stock(o, TCR, Status::imprisoned, 0) == 0.0);
+    CHECK(group_stock(o, ORG, Status::returned, 1) == 0.0);
+}
+
+TEST_CASE("programmes with a destination list fly before those flying anywhere", "[rules]") {
+    // One flight a day each: `anywhere` (50 seats) is declared first, `to_origin` (30 seats)
+    // second; 1000 removable and 20 more a day: `to_origin` is always full.
+    Scenario s = queue_of_detainees(1000, 50, 7, 5);
+    s.programmes[0].any_destination = true;
+    s.programmes[0].destinations.clear();
+    s.programmes[0].id = "anywhere";
+    FlightProgramme to_origin = s.programmes[0];
+    to_origin.id = "to_origin";
+    to_origin.any_destination = false;
+    to_origin.destinations = {ORG};
+    to_origin.seats_per_flight = 30;
+    s.programmes.push_back(to_origin);
+    s.initial = {{DST, Status::detained, 0, 60}};
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    // Step 1: 60 removable; 30 on `to_origin`, the other 30 on `anywhere`.
+    CHECK(c.steps[1].programme_passengers[1] == Approx(30.0));
+    CHECK(c.steps[1].programme_passengers[0] == Approx(30.0));
+    CHECK(flow(c.steps[1], Flow::removals, DST) == Approx(60.0));
+}
+
+TEST_CASE("fees and facility costs follow the persons held, in every mode", "[rules]") {
+    // Prison releases at 0.1 a day: the numbers held differ by mode and seed, the accounts
+    // follow them: fee 50 per person-day held, prison cost 20 and detention cost 100.
+    Scenario s = third_country_scenario(50, 10, 70, 10, 1e9);
+    s.agreements[0].release_per_day = 0.1;
+    const Mode mode = GENERATE(from_range(every_mode));
+    CAPTURE(mode);
+    const Collector c = run_mode(s, mode);
+    for (std::size_t n = 1; n < c.steps.size(); ++n) {
+        INFO("step " << n);
+        const auto& o = c.steps[n];
+        CHECK(o.agreement_held[0] == Approx(stock(o, TCR, Status::imprisoned)));
+        CHECK(o.facility_occupancy[1] == Approx(o.agreement_held[0]));
+        CHECK(o.agreement_fees[0] == Approx(50.0 * o.agreement_held[0]));
+        CHECK(o.facility_cost[1] == Approx(20.0 * o.facility_occupancy[1]));
+        CHECK(o.facility_occupancy[0] == Approx(stock(o, DST, Status::detained)));
+        CHECK(o.facility_cost[0] == Approx(100.0 * o.facility_occupancy[0]));
+    }
+    CHECK(c.steps.back().agreement_held[0] > 0.0);
+}
+
+TEST_CASE("interdictions in a transit country agree with the expected mode on average",
+          "[rules][statistics]") {
+    // ORG -> TCR -> DST, two days a leg; TCR interdicts foreigners in transit at 0.1 a day and
+    // releases them (no detention facility).
+    Scenario s = third_country_scenario(50, 10, 70, 20, 1e9);
+    s.routes = {{"ORG->TCR", ORG, TCR, 2.0, 0.0, 1.0}, {"TCR->DST", TCR, DST, 2.0, 0.0, 1.0}};
+    s.enforcement[TCR].interdiction_per_day = {0.1};
+    check_means_agree(
+        s,
+        {[](const Collector& c) { return flow_total(c, Flow::interdictions, TCR); },
+         [](const Collector& c) { return flow_total(c, Flow::arrivals, DST); },
+         [](const Collector& c) { return stock(c.steps.back(), TCR, Status::at_large); }},
+        {"interdictions in TCR", "arrivals at DST", "at large in TCR"});
+}
