@@ -23,6 +23,7 @@
 #include <vector>
 
 using namespace deportsim;
+using deportsim::testing::check_means_agree;
 using deportsim::testing::Collector;
 using deportsim::testing::every_mode;
 using deportsim::testing::flow;
@@ -41,10 +42,10 @@ namespace {
 
 constexpr int ORG = 0, DST = 1, TCR = 2;
 
-// Significance of every statistical check of this file (see the top comment).
-constexpr double alpha = 1e-4;
-// Seeds per mode for a test of a mean.
-constexpr int seeds = 100;
+// Significance of every statistical check of this file (see the top comment), and the seeds
+// per mode for a test of a mean.
+constexpr double alpha = deportsim::testing::default_alpha;
+constexpr int seeds = deportsim::testing::default_seeds;
 
 // third_country_scenario with a shelter instead of a prison: the origin accepts returns, the
 // agreement is preferred for everyone, and TCR has its own flights home.
@@ -89,21 +90,6 @@ double group_flow_total(const Collector& c, Flow f, int country, int group) {
         total += c.steps[n].flows[static_cast<int>(f)](country, group);
     }
     return total;
-}
-
-// Each statistic's mean over `seeds` runs in the stochastic and agents modes, tested against its
-// value in the expected-mode run at alpha.
-void check_means_agree(const Scenario& s, const std::vector<RunStatistic>& statistics,
-                       const std::vector<std::string>& names) {
-    const Collector expected = run_mode(s, Mode::expected);
-    for (const Mode mode : random_modes) {
-        const auto all = replicate(s, mode, seeds, statistics);
-        for (std::size_t i = 0; i < statistics.size(); ++i) {
-            const double value = statistics[i](expected);
-            INFO(names[i] << ": " << all[i].describe(value));
-            CHECK(all[i].p_value(value) > alpha);
-        }
-    }
 }
 
 // The queue with `persons` detainees at the start (all removable on step 1) and no inflow, so

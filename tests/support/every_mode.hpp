@@ -1,7 +1,9 @@
 // A rule's test in the three modes (expected, stochastic, agents), through the public engine
 // API only (make_engine, via run_collecting, and the agents engine's thread count).
 //
-// Each rule has a small scenario (small_scenarios.hpp) and a test in tests/cpp/test_rules.cpp.
+// Each rule has a small scenario (small_scenarios.hpp, changed in a few fields) and a test in
+// tests/cpp/test_rules.cpp; a new rule adds one TEST_CASE there, or two: one with the checks
+// that are exact in every mode (1.), one call of check_means_agree for what is random (2.).
 // Its outcome falls in one of two kinds, and the test says which:
 //
 // 1. Exact in every mode. Capacities, quotas, seats, budgets, return caps and windows give the
@@ -21,14 +23,13 @@
 // 2. Random in the stochastic and agents modes. Their mean over seeds is the expected mode's
 //    value wherever no capacity binds (docs/model.md, "Modes"). Compute a statistic of a run
 //    over a fixed set of seeds and test its mean against the expected mode's value with
-//    Student's t test:
+//    Student's t test, for several statistics of the same runs at once:
 //
-//        const double value = statistic(run_mode(s, Mode::expected));
-//        for (const Mode mode : random_modes) {
-//            const Replicates r = replicate(s, mode, 100, statistic);
-//            INFO(r.describe(value));
-//            CHECK(r.p_value(value) > 1e-4); // alpha = 1e-4, false-failure rate 1e-4 a check
-//        }
+//        // 100 seeds, alpha = 1e-4: a false-failure rate of 1e-4 a check.
+//        check_means_agree(s, {[](const Collector& c) { return flow_total(c, Flow::deaths, 0); }},
+//                          {"deaths"});
+//
+//    (replicate() and Replicates::p_value() are the parts, for other comparisons.)
 //
 //    Fix the seeds (they are first_seed, first_seed + 1, ...) so the test is deterministic,
 //    state alpha in a comment and keep it small (1e-4) since a file holds many checks, and take
@@ -154,6 +155,27 @@ inline std::vector<Replicates> replicate(const Scenario& s, Mode mode, int runs,
         }
     }
     return all;
+}
+
+// The significance and number of seeds of a test of a mean, unless a test says otherwise.
+inline constexpr double default_alpha = 1e-4;
+inline constexpr int default_seeds = 100;
+
+// The test of 2. in one call: each statistic's mean over `seeds` runs (seeds 1..seeds) in the
+// stochastic and agents modes, tested against its value in the expected-mode run with
+// Student's t at `alpha`; `names` label the statistics in the messages.
+inline void check_means_agree(const Scenario& s, const std::vector<RunStatistic>& statistics,
+                              const std::vector<std::string>& names, int seeds = default_seeds,
+                              double alpha = default_alpha) {
+    const Collector expected = run_mode(s, Mode::expected);
+    for (const Mode mode : random_modes) {
+        const auto all = replicate(s, mode, seeds, statistics);
+        for (std::size_t i = 0; i < statistics.size(); ++i) {
+            const double value = statistics[i](expected);
+            INFO(names[i] << ": " << all[i].describe(value));
+            CHECK(all[i].p_value(value) > alpha);
+        }
+    }
 }
 
 } // namespace deportsim::testing
