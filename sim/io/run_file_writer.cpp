@@ -782,7 +782,7 @@ void RunFileWriter::Impl::create(const Scenario& scenario_in, const RunInfo& inf
                                         H5P_DEFAULT, route_days.data()),
                                partial, "write /parameters/route_days");
         }
-        describe_variable(dataset.get(), "travel time along the route", "days", partial);
+        describe_variable(dataset.get(), "travel time along the route", "d", partial);
         attach(dataset.get(), {route.get()}, partial);
     }
     std::vector<std::string> agreement_facilities, programme_destinations;

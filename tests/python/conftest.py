@@ -522,7 +522,7 @@ def _write_parameters(group, data, scales, write, steps, dt_days, start_date, mo
         if attach_scales:
             facility.dims[0].attach_scale(scales["agreement"])
     series["enforcement_max_detention_days"] = (
-        ("time", "country"), "days", constant([30.0] + [np.inf] * (len(COUNTRIES) - 1)))
+        ("time", "country"), "d", constant([30.0] + [np.inf] * (len(COUNTRIES) - 1)))
     for name, (dims, units, values) in series.items():
         write(group, name, values, dims, units, name.replace("_", " "))
 

@@ -86,3 +86,25 @@ def test_engine_run_file_reads_sums_plots_and_summarises(real_run, tmp_path):
         return
     with xarray.open_dataset(real_run, engine="h5netcdf") as dataset:
         assert dataset["stocks"].dims == ("time", "country", "status", "group")
+
+
+@pytest.mark.engine
+def test_engine_parameters_are_the_scenario_values_and_read_with_xarray(real_run_variant):
+    # tiny.yaml with --set monthly_quota=20, total_quota=40 on usa_slv_prison.
+    with deportsim.open_run(real_run_variant) as run:
+        assert run.format_version[1] >= 1 and run.has_parameters
+        monthly = run.parameter("agreement_monthly_quota", agreement="usa_slv_prison")
+        total = run.parameter("agreement_total_quota", agreement="usa_slv_prison")
+        assert set(monthly) == {20.0} and set(total) == {40.0}
+        assert len(monthly) == len(run.times)
+        scheduled = run.parameter("programme_seats_scheduled")
+        assert scheduled[0].sum() == 0 and scheduled.sum() > 0  # record 0 holds no step
+    try:
+        import xarray
+    except ImportError:
+        return
+    # Durations in days (units "d") stay numbers, "no limit" stays inf.
+    with xarray.open_dataset(real_run_variant, group="parameters") as parameters:
+        assert parameters["enforcement_max_detention_days"].dtype == float
+        assert parameters["agreement_monthly_quota"].dims == ("time", "agreement")
+        assert float(parameters["programme_budget"].max()) > 0
