@@ -1,8 +1,9 @@
 // The removal and agreement rules of the engine, each on a small scenario, in the three modes
 // (tests/support/every_mode.hpp explains the two kinds of check): return caps, shelters with
-// onward flights, refusals, own nationals, exemptions, the policy timeline, re-migration delay,
-// Erlang dwell times, deterrence, prison releases, interdiction, route weights, budgets, quotas,
-// facility places and detention priorities.
+// onward flights, refusals, own nationals, exemptions and the maximum period, the policy
+// timeline, re-migration delay, Erlang dwell times, deterrence, prison releases, interdiction,
+// route weights and deaths, budgets, seats, quotas, facility places, windows, detention and
+// agreement priorities, the order of programmes, fees and facility costs.
 //
 // Exact checks hold in every mode: whatever the draws, a capacity, quota, seat count, budget,
 // cap or window gives the same whole number, and identities between the outputs of one run hold.
