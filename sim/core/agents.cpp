@@ -1416,17 +1416,17 @@ double AgentEngine::Impl::room(int channel) const {
     return ledger.room(*now, out, channel, [this](int a) { return static_cast<double>(held[a]); });
 }
 
-// Phases 7 and 8: the counts by group exactly as Simulation::allocate_removals decides them
-// (options by rule, rounds, programmes, rooms and seats, the same hypergeometric draws), then
-// which removable persons of each group, uniformly without replacement.
+// Phases 7 and 8: the counts by group from the shared removal rules (removal_rules.hpp:
+// options, rounds, programmes, rooms and seats), then which removable persons of each group,
+// uniformly without replacement.
 void AgentEngine::Impl::allocate_removals(Date today) {
     const Scenario& s = *now;
     ledger.open_seats(s, today, step);
     const std::vector<int> agreement_list = agreement_order(s);
     RandomStream rng(seed, step_counter(), 0, Purpose::agent_removal_choice);
 
-    // What the shared removal rules need from this engine: the same rooms and bookkeeping as
-    // the cohort engine, and draws from this step's removal-choice stream.
+    // What the shared removal rules need from this engine: rooms and bookkeeping from the
+    // ledger, and draws from this step's removal-choice stream.
     struct Capacity final : RemovalCapacity {
         Impl& engine;
         RandomStream& stream;

@@ -1,6 +1,7 @@
-// The agent-based engine (`--mode agents`): one record per person, stepped through the ten phases
-// of docs/model.md with the same probabilities, the same rule order and the same capacity rules
-// as the cohort engine (sim/core/simulation.cpp). docs/agents.md describes the design.
+// The agent-based engine (`--mode agents`): one record per person, stepped through the phases
+// of docs/model.md in the order rules::run_phases defines, with the rules of sim/core/rules/
+// that the cohort engine (sim/core/simulation.cpp) applies to cells. docs/agents.md describes
+// the design.
 //
 // In short:
 //  - A person is a small fixed-size record (group, status, country, route or agreement, the step
@@ -12,9 +13,8 @@
 //    change (policy events) redraw every clock, which is exact because the draws are memoryless;
 //    a hazard that varies every step (re-migration times the deterrence factor) is thinned.
 //  - Capacity-limited steps (detention intake, seats, quotas, facility places, return caps) first
-//    decide how many of each group are taken exactly as the cohort code does (the same
-//    multivariate hypergeometric draws from the same counts), then which persons, uniformly at
-//    random without replacement.
+//    decide how many of each group are taken by the shared rule on counts (multivariate
+//    hypergeometric draws), then which persons, uniformly at random without replacement.
 //  - Random draws come from streams keyed by (seed, step, person, purpose) for each person's own
 //    events and (seed, step, purpose) for each serial capacity phase. Persons due in a step are
 //    processed in parallel (OpenMP) in any order; every list that a capacity phase selects from
