@@ -476,10 +476,11 @@ TEST_CASE("the deterrence signal lowers departures as removals per arrival rise"
     CHECK(c.steps[2].deterrence_factor == 1.0);
     const double removals = flow_over(c, Flow::removals, DST, 2, 6);
     const double arrivals = flow_over(c, Flow::arrivals, DST, 2, 6);
-    CHECK(removals == Approx(5 * 30.0));
+    CHECK(removals <= 5 * 30.0); // the seats; all of them unless a step's queue was shorter
     const double factor = std::pow(1 + removals / arrivals, -0.5);
     CHECK(c.steps[7].deterrence_factor == Approx(factor));
     if (mode == Mode::expected) {
+        CHECK(removals == Approx(5 * 30.0));
         CHECK(flow(c.steps[7], Flow::departures, ORG) == Approx(50 * factor));
     }
 }
