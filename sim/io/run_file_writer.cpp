@@ -294,6 +294,25 @@ void fill_parameter(std::string_view name, const Scenario& s, Date today, int st
     } else if (name == "agreement_in_force") {
         for (const auto& a : s.agreements)
             out.push_back(inside(a.start, a.end));
+    } else if (name == "agreement_eligible") {
+        for (const auto& a : s.agreements) {
+            for (const auto& g : s.groups) {
+                out.push_back(a.eligible(g) ? 1.0 : 0.0);
+            }
+        }
+    } else if (name == "agreement_preferred") {
+        for (const auto& a : s.agreements) {
+            for (const auto& g : s.groups) {
+                const auto& preferred = a.preferred_profiles;
+                out.push_back(std::find(preferred.begin(), preferred.end(), g.profile) !=
+                                      preferred.end()
+                                  ? 1.0
+                                  : 0.0);
+            }
+        }
+    } else if (name == "agreement_priority") {
+        for (const auto& a : s.agreements)
+            out.push_back(static_cast<double>(a.priority));
     } else if (name == "agreement_monthly_quota") {
         for (const auto& a : s.agreements)
             out.push_back(a.monthly_quota);
@@ -373,6 +392,10 @@ void fill_parameter(std::string_view name, const Scenario& s, Date today, int st
         for (std::size_t p = 0; p < profiles; ++p) {
             out.push_back(by_profile(s.remigration.per_day, p));
         }
+    } else if (name == "deterrence_elasticity") {
+        out.push_back(s.deterrence.elasticity);
+    } else if (name == "deterrence_reference") {
+        out.push_back(s.deterrence.reference);
     } else {
         throw InternalError("run file: no values for the parameter " + std::string(name));
     }

@@ -58,6 +58,13 @@ std::vector<RunVariable> make_registry() {
          "1 when the step's date is inside the programme's window [start, end), else 0"},
         {"", "agreement_in_force", D{"time", "agreement"}, "1",
          "1 when the step's date is inside the agreement's window [start, end), else 0"},
+        {"", "agreement_eligible", D{"time", "agreement", "group"}, "1",
+         "1 when the group may be sent under the agreement (nationality and profile), else 0"},
+        {"", "agreement_preferred", D{"time", "agreement", "group"}, "1",
+         "1 when the group's profile is sent under the agreement even when its own country "
+         "takes it back, else 0"},
+        {"", "agreement_priority", D{"time", "agreement"}, "1",
+         "order in which the sender tries its agreements: lower first"},
         {"", "agreement_monthly_quota", D{"time", "agreement"}, "persons per month",
          "persons the receiver takes per calendar month (inf: no quota)"},
         {"", "agreement_total_quota", D{"time", "agreement"}, "persons",
@@ -101,6 +108,10 @@ std::vector<RunVariable> make_registry() {
          "without a departure stream)"},
         {"", "remigration_per_day", D{"time", "profile"}, "per day",
          "rate at which returned people of the profile leave again"},
+        {"", "deterrence_elasticity", D{"time"}, "1",
+         "elasticity of the deterrence signal (0 unless deterrence is a signal)"},
+        {"", "deterrence_reference", D{"time"}, "1",
+         "reference of the deterrence signal: factor = (1 + signal / reference)^-elasticity"},
     };
     for (RunVariable p : parameters) {
         p.group = "parameters";

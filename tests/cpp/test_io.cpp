@@ -657,6 +657,9 @@ TEST_CASE("The group parameters holds the parameters in force at each record", "
     scenario.programmes[0].end = Date{scenario.start.days + 8};
     scenario.agreements[0].monthly_quota = 30;
     scenario.agreements[0].fee_per_person_day = 1.5;
+    scenario.agreements[0].priority = 2;
+    scenario.deterrence.kind = DeterrenceKind::signal;
+    scenario.deterrence.elasticity = 0.5;
     scenario.routes = {{"SLV->USA", 1, 0, 4.0, 0.01, 2.0}};
     scenario.returns = {{ReturnPolicy::accept, unlimited},
                         {ReturnPolicy::cap, 50},
@@ -675,6 +678,7 @@ TEST_CASE("The group parameters holds the parameters in force at each record", "
     expansion->agreements[0].monthly_quota = unlimited;
     auto deadlier = std::make_shared<Scenario>(*expansion);
     deadlier->routes[0].mortality = 0.05;
+    deadlier->deterrence.elasticity = 0.8;
     scenario.timeline = {{Date{scenario.start.days + 5}, "expansion", expansion},
                          {Date{scenario.start.days + 9}, "deadlier", deadlier}};
     write_run(path, scenario, small_info());
@@ -701,6 +705,13 @@ TEST_CASE("The group parameters holds the parameters in force at each record", "
         CHECK(p.at("agreement_fee_per_person_day")(record, 0) == 1.5);
         CHECK(p.at("route_mortality")(record, 0) == (day >= 9 ? 0.05 : 0.01));
         CHECK(p.at("route_weight")(record, 0) == 2.0);
+        CHECK(p.at("agreement_priority")(record, 0) == 2);
+        // Profiles {gang_tda}: VEN/gang_tda eligible, SLV/no_record not; none preferred.
+        CHECK(p.at("agreement_eligible")(record, 0) == 1);
+        CHECK(p.at("agreement_eligible")(record, 1) == 0);
+        CHECK(p.at("agreement_preferred").row(record).sum() == 0);
+        CHECK(p.at("deterrence_elasticity")(record, 0) == (day >= 9 ? 0.8 : 0.5));
+        CHECK(p.at("deterrence_reference")(record, 0) == 1);
         const bool in_window = day >= 2 && day < 8;
         CHECK(p.at("programme_in_window")(record, 0) == (in_window ? 1 : 0));
         CHECK(p.at("programme_seats_scheduled")(record, 0) == (record > 0 && in_window ? 100 : 0));
