@@ -53,15 +53,7 @@ regression-update: build
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
-check-# Shipped scenarios in every mode against tests/regression/references (test-python runs the
-# same comparison); regression-update writes the references anew after an intended change.
-regression: build
-	DEPORTSIM_BINARY=$(CURDIR)/$(DEPORTSIM) $(PYTHON) tests/regression/regression.py
-
-regression-update: build
-	DEPORTSIM_BINARY=$(CURDIR)/$(DEPORTSIM) $(PYTHON) tests/regression/regression.py --update
-
-format:
+check-format:
 	@bad=$$(git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror 2>&1 | grep -c 'error:' || true); \
 	if [ "$$bad" != "0" ]; then \
 		git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror; \

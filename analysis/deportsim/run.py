@@ -91,6 +91,7 @@ FLOWS = (
     "settlements",
     "absconded",
     "arrivals",
+    "permit_releases",
 )
 
 # The dimensions a run file may have; each has a coordinate variable of the same name.

@@ -57,7 +57,7 @@ enum class Flow : int {
     returns_received,       // own nationals received back (country of nationality)
     transfers_received,     // third-country deportees received under agreements (receiver)
     onward_returns,         // sheltered people repatriated onward from this country
-    prison_releases,        // released from a prison under an agreement, returned home
+    prison_releases,        // released from a prison under an agreement (home or at large)
     settlements,            // granted asylum or status
     absconded,              // left a shelter irregularly
     arrivals,               // reached their destination's border (before apprehension)
