@@ -445,9 +445,14 @@ struct RunFileWriter::Impl {
     std::vector<const RunVariable*> parameter_variables; // in registry order
     std::vector<Series> parameters;                      // one per parameter_variables entry
     std::vector<double> parameter_values;                // one record of one parameter
+    // Parameters repeat from step to step and are few: their chunks hold more steps than the
+    // other variables' (fewer chunks to compress: each costs a zlib stream reset), written
+    // when full.
+    hsize_t parameter_chunk_steps = 1;
 
+    // Every series but the parameters', then (with_parameters) the parameters'.
     template <class F>
-    void for_each_series(F&& f) {
+    void for_each_series(F&& f, bool with_parameters = true) {
         for (Series* series :
              {&time, &stocks, &removals_by_destination, &deterrence_factor, &programme_flights,
               &programme_passengers, &programme_cost, &programme_budget_left, &agreement_transfers,
@@ -458,8 +463,10 @@ struct RunFileWriter::Impl {
         for (Series& series : flows) {
             f(series);
         }
-        for (Series& series : parameters) {
-            f(series);
+        if (with_parameters) {
+            for (Series& series : parameters) {
+                f(series);
+            }
         }
     }
 
@@ -476,6 +483,7 @@ struct RunFileWriter::Impl {
     // (so that the threads finish together).
     std::unique_ptr<hdf5::ChunkFilters> filters;
     std::vector<Series*> filtered_series;
+    std::vector<Series*> filtered_parameters; // the parameters' series with cells, likewise
 
     // Filters the buffered steps of every series, on up to filters.size() threads, and writes
     // them in the order of filtered_series while the others are filtered (the file's bytes do
@@ -484,20 +492,37 @@ struct RunFileWriter::Impl {
         if (time.buffered() == 0) {
             return;
         }
-        const bool filtered = filters->run(
-            filtered_series.size(),
-            [&](hdf5::ChunkFilter& filter, std::size_t k) {
-                return filtered_series[k]->filter_chunk(filter);
+        filter_and_write(filtered_series);
+        for_each_series(
+            [&](Series& series) {
+                if (!series.has_cells()) {
+                    series.write_chunk(partial);
+                }
             },
-            [&](std::size_t k) { filtered_series[k]->write_chunk(partial); });
-        if (!filtered) {
-            throw FileError("cannot compress a chunk for " + partial);
+            false);
+    }
+    // The same for the parameters' series, whose chunks are longer.
+    void flush_parameters() {
+        if (parameters.empty() || parameters.front().buffered() == 0) {
+            return;
         }
-        for_each_series([&](Series& series) {
+        filter_and_write(filtered_parameters);
+        for (Series& series : parameters) {
             if (!series.has_cells()) {
                 series.write_chunk(partial);
             }
-        });
+        }
+    }
+    void filter_and_write(const std::vector<Series*>& series) {
+        const bool filtered = filters->run(
+            series.size(),
+            [&](hdf5::ChunkFilter& filter, std::size_t k) {
+                return series[k]->filter_chunk(filter);
+            },
+            [&](std::size_t k) { series[k]->write_chunk(partial); });
+        if (!filtered) {
+            throw FileError("cannot compress a chunk for " + partial);
+        }
     }
 
     void create(const Scenario& scenario, const RunInfo& info);
@@ -559,6 +584,16 @@ void RunFileWriter::Impl::create(const Scenario& scenario_in, const RunInfo& inf
             std::accumulate(cells.begin(), cells.end(), std::size_t{1}, std::multiplies<>());
     }
     chunk_steps = steps_per_chunk(step_values * sizeof(double), scenario.steps() + 1);
+    std::size_t parameter_step_values = 0;
+    for (const RunVariable& v : run_variables()) {
+        if (v.group == "parameters") {
+            const auto cells = cells_of(v);
+            parameter_step_values +=
+                std::accumulate(cells.begin(), cells.end(), std::size_t{1}, std::multiplies<>());
+        }
+    }
+    parameter_chunk_steps =
+        steps_per_chunk(parameter_step_values * sizeof(double), scenario.steps() + 1);
 
     {
         const hdf5::Handle creation = group_properties(H5P_FILE_CREATE, partial);
@@ -719,7 +754,8 @@ void RunFileWriter::Impl::create(const Scenario& scenario_in, const RunInfo& inf
     const auto variable = [&](hid_t location, const std::string& variable_path) {
         const RunVariable& v = run_variable(variable_path);
         // Parameters mostly repeat from step to step: zlib's default matcher finds the rows.
-        Series series(location, v.name.c_str(), cells_of(v), chunk_steps, partial,
+        Series series(location, v.name.c_str(), cells_of(v),
+                      v.group == "parameters" ? parameter_chunk_steps : chunk_steps, partial,
                       v.group == "parameters" ? hdf5::ChunkFilter::Matching::rows
                                               : hdf5::ChunkFilter::Matching::runs);
         describe_variable(series.id(), v.long_name, v.units, partial);
@@ -875,14 +911,23 @@ void RunFileWriter::start(const Scenario& scenario, const RunInfo& info) {
     impl_->partial = path_ + ".partial";
     impl_->create(scenario, info);
     impl_->filters = std::make_unique<hdf5::ChunkFilters>(threads_, deflate_level);
-    impl_->for_each_series([&](Series& series) {
+    impl_->for_each_series(
+        [&](Series& series) {
+            if (series.has_cells()) {
+                impl_->filtered_series.push_back(&series);
+            }
+        },
+        false);
+    for (Series& series : impl_->parameters) {
         if (series.has_cells()) {
-            impl_->filtered_series.push_back(&series);
+            impl_->filtered_parameters.push_back(&series);
         }
-    });
-    std::stable_sort(
-        impl_->filtered_series.begin(), impl_->filtered_series.end(),
-        [](const Series* a, const Series* b) { return a->chunk_bytes() > b->chunk_bytes(); });
+    }
+    for (auto* list : {&impl_->filtered_series, &impl_->filtered_parameters}) {
+        std::stable_sort(list->begin(), list->end(), [](const Series* a, const Series* b) {
+            return a->chunk_bytes() > b->chunk_bytes();
+        });
+    }
 }
 
 void RunFileWriter::record(int step, const StepOutputs& outputs) {
@@ -939,6 +984,9 @@ void RunFileWriter::record(int step, const StepOutputs& outputs) {
     if (run.time.buffered() == run.chunk_steps) {
         run.flush();
     }
+    if (!run.parameters.empty() && run.parameters.front().buffered() == run.parameter_chunk_steps) {
+        run.flush_parameters();
+    }
 }
 
 void RunFileWriter::finish() {
@@ -948,6 +996,7 @@ void RunFileWriter::finish() {
     }
     Impl& run = *impl_;
     run.flush();
+    run.flush_parameters();
     run.for_each_series([](Series& series) { series.close(); });
     run.flows_group.reset();
     run.parameters_group.reset();
@@ -965,6 +1014,7 @@ void RunFileWriter::finish() {
     // group of an agents-mode run is written next).
     run.filters.reset();
     run.filtered_series.clear();
+    run.filtered_parameters.clear();
     run.for_each_series([](Series& series) { series = Series(); });
 }
 
