@@ -415,17 +415,7 @@ struct AgentEngine::Impl {
     void apply(Worker& w, const Action& action);
 
     // The phases, in the order of rules::run_phases.
-    void apply_policy(Date today);
-    void depart(Date today);
-    void travel();
-    void admit_to_detention();
-    void process_detainees();
-    void allocate_removals(Date today);
-    void draw_held_outcomes();
-    void return_sheltered_onward();
-    void fly();
-    void release_from_facilities();
-    void account();
+    DEPORTSIM_STEP_PHASES
 
     // Parts of the phases.
     void travel_person(Worker& w, std::uint32_t id);

@@ -98,17 +98,7 @@ private:
     friend void rules::run_phases(E& engine, Date today);
 
     // The phases, in the order of rules::run_phases.
-    void apply_policy(Date today);
-    void depart(Date today);
-    void travel();
-    void admit_to_detention();
-    void process_detainees();
-    void allocate_removals(Date today);
-    void draw_held_outcomes();
-    void return_sheltered_onward();
-    void fly();
-    void release_from_facilities();
-    void account();
+    DEPORTSIM_STEP_PHASES
 
     // Parts of the phases.
     void move();

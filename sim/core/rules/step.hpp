@@ -4,12 +4,24 @@
 
 #include "core/calendar.hpp"
 
+// The member functions an engine declares, one per phase, in the order run_phases calls them
+// (they may be private: the engine befriends run_phases). Declared here once, so that a new
+// phase is added in this file and defined in each engine.
+#define DEPORTSIM_STEP_PHASES                                                                      \
+    void apply_policy(Date today);                                                                 \
+    void depart(Date today);                                                                       \
+    void travel();                                                                                 \
+    void admit_to_detention();                                                                     \
+    void process_detainees();                                                                      \
+    void allocate_removals(Date today);                                                            \
+    void draw_held_outcomes();                                                                     \
+    void return_sheltered_onward();                                                                \
+    void fly();                                                                                    \
+    void release_from_facilities();                                                                \
+    void account();
+
 namespace deportsim::rules {
 
-// An engine offers one member function per phase (they may be private: the engine befriends
-// run_phases): apply_policy(today), depart(today), travel(), admit_to_detention(),
-// process_detainees(), allocate_removals(today), draw_held_outcomes(), return_sheltered_onward(),
-// fly(), release_from_facilities(), account().
 template <class Engine>
 void run_phases(Engine& e, Date today) {
     e.apply_policy(today);       // 1  parameters in force; month roll-over of quotas and caps
