@@ -111,7 +111,7 @@ double Transitions::whole(double capacity) const {
 // Construction and initial state
 
 Simulation::Simulation(Scenario scenario, RunInfo info)
-    : scenario_(std::move(scenario)), info_(std::move(info)), mode_(info_.mode), seed_(info_.seed),
+    : scenario_(std::move(scenario)), info_(std::move(info)), mode_(info_.mode),
       transitions_(info_.mode, info_.seed) {
     if (mode_ == Mode::agents) {
         throw InternalError("Simulation runs the expected and stochastic modes; make_engine gives "

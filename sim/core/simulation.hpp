@@ -123,7 +123,6 @@ private:
     rules::ParametersInForce parameters_; // scenario_ or a timeline snapshot
     RunInfo info_;
     Mode mode_;
-    std::uint64_t seed_;
     Transitions transitions_;
     std::vector<Observer*> observers_;
     bool check_invariants_ = false;
